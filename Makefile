@@ -1,0 +1,203 @@
+# conv2d: a literate program about 2-D convolution.
+#
+#   make          build the book, build/conv2d.pdf, and everything it needs
+#   make test     build and run every test (also under ASan and UBSan)
+#
+# Other targets: tangle, check-generated, deps, clean, exercise, check
+# (see README.md).  The .nw files are the only sources a person edits;
+# generated/ and the C files in tests/ are extracted from them.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/sh
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+# The book, in reading order: the front matter, then the chapters in the
+# order of their file names (1-*.nw, 2-*.nw, ..., then the appendices).
+# Chunks are global across files, so noweb is always given all of them at
+# once, in this order (which is also what chapters/*.nw gives a shell).
+NW := conv2d.nw $(sort $(wildcard chapters/*.nw))
+
+B := build
+
+# ---------------------------------------------------------------- packages
+# Each purpose checks (and, as root or with password-less sudo, installs)
+# the Debian packages it needs; see tools/deps.sh.
+PACKAGES_tangle := noweb
+PACKAGES_cc     := gcc libc6-dev
+PACKAGES_book   := noweb texlive-latex-base texlive-latex-recommended lmodern \
+                   latexmk gnuplot-nox
+PACKAGES_tests  := libcriterion-dev pkg-config
+
+$(B)/deps-%.stamp: tools/deps.sh
+	@tools/deps.sh $* $(PACKAGES_$*)
+	@mkdir -p $(@D) && touch $@
+
+.PHONY: deps
+deps:
+	@tools/deps.sh "book and the tests" $(sort $(PACKAGES_cc) $(PACKAGES_book) $(PACKAGES_tests))
+	@mkdir -p $(B) && touch $(foreach p,tangle cc book tests,$(B)/deps-$(p).stamp)
+
+# ---------------------------------------------------------------- tangling
+# Every root chunk is named after the file it becomes.  They are listed here
+# from their definitions, so make knows them before anything is tangled.
+ROOTS   := $(shell sed -n 's/^<<\([A-Za-z0-9./-]*\.[A-Za-z0-9]*\)>>=.*$$/\1/p' $(NW) | sort -u)
+TANGLED := $(foreach r,$(ROOTS),$(if $(filter tests/%,$(r)),$(r),generated/$(r)))
+
+# tools/tangle.sh rewrites only the files whose text changed, so a
+# prose-only edit recompiles nothing.  The empty recipe below tells make
+# that the tangled files come from the stamp's recipe.
+$(B)/tangle.stamp: $(NW) tools/tangle.sh | $(B)/deps-tangle.stamp
+	@tools/tangle.sh . $(NW)
+	@touch $@
+$(TANGLED): $(B)/tangle.stamp ;
+
+.PHONY: tangle check-generated
+tangle: | $(B)/deps-tangle.stamp
+	tools/tangle.sh . $(NW)
+	@touch $(B)/tangle.stamp
+
+check-generated: | $(B)/deps-tangle.stamp
+	@tools/check-generated.sh $(B)/check $(NW)
+
+# ---------------------------------------------------------------- C
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARNINGS := -Wall -Wextra -pedantic -Werror
+C_FLAGS  := -std=c11 $(WARNINGS) $(CFLAGS) -Igenerated -MMD -MP
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+LIBS     := -lm
+# Evaluated when a recipe runs, after the packages are there.
+CRITERION = $$(pkg-config --cflags --libs criterion)
+
+# Tangled C files by role: fig-*.c draw figures, exercise-*.c are starters
+# and solutions, tests/exercise-*.c check them; the rest is the library.
+LIB_SRCS   := $(filter-out generated/fig-% generated/exercise-%, \
+                 $(filter generated/%.c,$(TANGLED)))
+TEST_SRCS  := $(filter-out tests/exercise-%,$(filter tests/%.c,$(TANGLED)))
+EXERCISES  := $(patsubst tests/exercise-%.c,%,$(filter tests/exercise-%.c,$(TANGLED)))
+FIG_PROGS  := $(patsubst generated/fig-%.c,$(B)/bin/fig-%, \
+                 $(filter generated/fig-%.c,$(TANGLED)))
+
+LIB_OBJS   := $(patsubst generated/%.c,$(B)/obj/%.o,$(LIB_SRCS))
+TEST_OBJS  := $(patsubst tests/%.c,$(B)/obj/tests/%.o,$(TEST_SRCS))
+ASAN_LIB_OBJS  := $(patsubst $(B)/obj/%,$(B)/asan/%,$(LIB_OBJS))
+ASAN_TEST_OBJS := $(patsubst $(B)/obj/%,$(B)/asan/%,$(TEST_OBJS))
+
+$(B)/obj/%.o: generated/%.c | $(B)/deps-cc.stamp
+	@mkdir -p $(@D)
+	$(CC) $(C_FLAGS) -c $< -o $@
+$(B)/obj/tests/%.o: tests/%.c | $(B)/deps-cc.stamp $(B)/deps-tests.stamp
+	@mkdir -p $(@D)
+	$(CC) $(C_FLAGS) -c $< -o $@
+$(B)/asan/%.o: generated/%.c | $(B)/deps-cc.stamp
+	@mkdir -p $(@D)
+	$(CC) $(C_FLAGS) $(SANITIZE) -c $< -o $@
+$(B)/asan/tests/%.o: tests/%.c | $(B)/deps-cc.stamp $(B)/deps-tests.stamp
+	@mkdir -p $(@D)
+	$(CC) $(C_FLAGS) $(SANITIZE) -c $< -o $@
+
+$(B)/libconv2d.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(B)/asan/libconv2d.a: $(ASAN_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+-include $(wildcard $(B)/obj/*.d $(B)/obj/tests/*.d $(B)/asan/*.d $(B)/asan/tests/*.d)
+
+# ---------------------------------------------------------------- tests
+$(B)/tests/run-tests: $(TEST_OBJS) $(B)/libconv2d.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(TEST_OBJS) $(B)/libconv2d.a $(CRITERION) $(LIBS) -o $@
+$(B)/asan/run-tests: $(ASAN_TEST_OBJS) $(B)/asan/libconv2d.a
+	$(CC) $(CFLAGS) $(SANITIZE) $(ASAN_TEST_OBJS) $(B)/asan/libconv2d.a \
+	  $(CRITERION) $(LIBS) -o $@
+
+# An exercise test linked with the book's solution, or with its starter.
+$(B)/exercises/%-solution: tests/exercise-%.c generated/exercise-%-solution.c \
+                           $(B)/libconv2d.a | $(B)/deps-cc.stamp $(B)/deps-tests.stamp
+	@mkdir -p $(@D)
+	$(CC) $(C_FLAGS) $(filter %.c,$^) $(B)/libconv2d.a $(CRITERION) $(LIBS) -o $@
+$(B)/exercises/%-starter: tests/exercise-%.c generated/exercise-%-starter.c \
+                          $(B)/libconv2d.a | $(B)/deps-cc.stamp $(B)/deps-tests.stamp
+	@mkdir -p $(@D)
+	$(CC) $(C_FLAGS) $(filter %.c,$^) $(B)/libconv2d.a \
+	  $(CRITERION) $(LIBS) -o $@
+
+.PHONY: test test-exercises
+test: $(B)/tests/run-tests $(B)/asan/run-tests test-exercises
+	@echo "== the tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+	$(B)/asan/run-tests
+	@echo "== the tests"
+	$(B)/tests/run-tests
+
+# Every exercise test must pass on the book's solution and fail on the
+# starter, so that it is known to tell a right answer from a wrong one.
+test-exercises: $(foreach e,$(EXERCISES),$(B)/exercises/$(e)-solution $(B)/exercises/$(e)-starter)
+	@for e in $(EXERCISES); do \
+	  echo "== exercise $$e: the test against the book's solution"; \
+	  $(B)/exercises/$$e-solution || exit 1; \
+	  if $(B)/exercises/$$e-starter >/dev/null 2>&1; then \
+	    echo "exercise $$e: the starter passes its test, so the test cannot tell a wrong answer" >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "exercise $$e: the starter fails its test, as it should"; \
+	done
+
+# ---------------------------------------------------------------- exercises
+# The reader's side: `make exercise EX=1.1` copies the starter to
+# exercises/1.1.c (never over an existing file); `make check EX=1.1`
+# compiles that file with the exercise's test and runs it.
+.PHONY: exercise check
+exercise: $(if $(EX),generated/exercise-$(EX)-starter.c)
+	@test -n "$(EX)" || { echo "usage: make exercise EX=N.M  (one of: $(EXERCISES))" >&2; exit 2; }
+	@test -f generated/exercise-$(EX)-starter.c || { echo "make exercise: there is no exercise $(EX); the exercises are: $(EXERCISES)" >&2; exit 2; }
+	@mkdir -p exercises
+	@if [ -e exercises/$(EX).c ]; then \
+	  echo "exercises/$(EX).c exists already; it was left as it is."; \
+	else \
+	  cp generated/exercise-$(EX)-starter.c exercises/$(EX).c; \
+	  echo "Wrote exercises/$(EX).c.  Edit it, then run: make check EX=$(EX)"; \
+	fi
+
+check: $(B)/libconv2d.a | $(B)/deps-cc.stamp $(B)/deps-tests.stamp
+	@test -n "$(EX)" || { echo "usage: make check EX=N.M  (one of: $(EXERCISES))" >&2; exit 2; }
+	@test -f exercises/$(EX).c || { echo "make check: exercises/$(EX).c does not exist; start it with: make exercise EX=$(EX)" >&2; exit 2; }
+	@test -f tests/exercise-$(EX).c || { echo "make check: there is no exercise $(EX); the exercises are: $(EXERCISES)" >&2; exit 2; }
+	@mkdir -p $(B)/exercises
+	$(CC) -std=c11 -Wall -Wextra -pedantic $(CFLAGS) -Igenerated exercises/$(EX).c \
+	  tests/exercise-$(EX).c $(B)/libconv2d.a $(CRITERION) $(LIBS) -o $(B)/exercises/$(EX)-yours
+	$(B)/exercises/$(EX)-yours
+
+# ---------------------------------------------------------------- figures
+$(B)/bin/fig-%: generated/fig-%.c $(B)/libconv2d.a | $(B)/deps-cc.stamp
+	@mkdir -p $(@D)
+	$(CC) $(C_FLAGS) $< $(B)/libconv2d.a $(LIBS) -o $@
+
+include plots/figures.mk
+
+# ---------------------------------------------------------------- the book
+# noweave -n leaves the LaTeX wrapper to tex/conv2d.tex; -index adds the
+# cross-references and the identifier index; tools/ckeywords sets C's
+# keywords in bold.
+$(B)/body.tex: $(NW) tools/ckeywords | $(B)/deps-book.stamp
+	@mkdir -p $(@D)
+	noweave -n -autodefs c -index -filter tools/ckeywords $(NW) > $@.tmp
+	@mv $@.tmp $@
+
+LATEXMK := TEXINPUTS=tex: latexmk -pdf -outdir=$(B) -interaction=nonstopmode \
+           -halt-on-error -file-line-error -silent
+
+.PHONY: all pdf
+all pdf: $(B)/conv2d.pdf
+$(B)/conv2d.pdf: tex/conv2d.tex tex/conv2d.sty $(B)/body.tex $(FIGURES) | $(B)/deps-book.stamp
+	$(LATEXMK) tex/conv2d.tex || { grep -A5 '^\./.*:[0-9]*: \|^!' $(B)/conv2d.log | head -40 >&2; exit 1; }
+	@touch $@
+	@echo "The book is $@"
+
+# ---------------------------------------------------------------- cleaning
+.PHONY: clean
+clean:
+	rm -rf $(B)
