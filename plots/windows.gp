@@ -7,7 +7,7 @@ set output output
 
 array axes[4] = ["7 3 1 1 0 0", "8 3 2 1 0 0", "7 3 1 2 0 0", "6 4 1 1 1 2"]
 array titles[4] = ['(a) $i=7,\ k=3$', '(b) $i=8,\ k=3,\ s=2$', \
-                   '(c) $i=7,\ k=3,\ d=2$', '(d) $i=6,\ k=4$, \lq{}same\rq{}']
+                   '(c) $i=7,\ k=3,\ d=2$', '(d) $i=6,\ k=4$, \textquoteleft{}same\textquoteright{}']
 
 unset key; unset border; unset tics
 set size ratio -1
@@ -26,7 +26,7 @@ do for [n = 1:4] {
     set yrange [-7.2:0.7]
     plot data index 0 using 1:(0):($1-0.45):($1+0.45):(-0.45):(0.45):(colour($2, $3)) \
              with boxxyerror lc rgb variable, \
-         '' index 0 using 1:(0):($2 >= 0 ? sprintf('\small $%d$', $2) : '') with labels, \
+         '' index 0 using 1:(0):($2 >= 0 ? sprintf('\\scriptsize $%d$', $2) : '') with labels, \
          '' index 1 using 2:(row($1)) with lines lc rgb tap lw 1.5, \
          '' index 1 using 2:(row($1)):($2-0.28):($2+0.28):(row($1)-0.28):(row($1)+0.28) \
              with boxxyerror lc rgb tap
