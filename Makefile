@@ -151,7 +151,7 @@ test-exercises: $(foreach e,$(EXERCISES),$(B)/exercises/$(e)-solution $(B)/exerc
 # exercises/1.1.c (never over an existing file); `make check EX=1.1`
 # compiles that file with the exercise's test and runs it.
 .PHONY: exercise check
-exercise: $(if $(EX),generated/exercise-$(EX)-starter.c)
+exercise: $(filter generated/exercise-$(EX)-starter.c,$(TANGLED))
 	@test -n "$(EX)" || { echo "usage: make exercise EX=N.M  (one of: $(EXERCISES))" >&2; exit 2; }
 	@test -f generated/exercise-$(EX)-starter.c || { echo "make exercise: there is no exercise $(EX); the exercises are: $(EXERCISES)" >&2; exit 2; }
 	@mkdir -p exercises
