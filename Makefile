@@ -72,9 +72,13 @@ LIBS     := -lm
 CRITERION = $$(pkg-config --cflags --libs criterion)
 
 # Tangled C files by role: fig-*.c draw figures, exercise-*.c are starters
-# and solutions, tests/exercise-*.c check them; the rest is the library.
-LIB_SRCS   := $(filter-out generated/fig-% generated/exercise-%, \
-                 $(filter generated/%.c,$(TANGLED)))
+# and solutions, tests/exercise-*.c check them, fuzz-*.c are fuzz targets,
+# tool.c is the command-line tool; the rest is the library.
+LIB_SRCS   := $(filter-out generated/fig-% generated/exercise-% generated/fuzz-% \
+                 generated/tool.c,$(filter generated/%.c,$(TANGLED)))
+TOOL       := $(if $(filter generated/tool.c,$(TANGLED)),$(B)/conv2d)
+ASAN_TOOL  := $(if $(TOOL),$(B)/asan/conv2d)
+FUZZERS    := $(patsubst generated/fuzz-%.c,%,$(filter generated/fuzz-%.c,$(TANGLED)))
 TEST_SRCS  := $(filter-out tests/exercise-%,$(filter tests/%.c,$(TANGLED)))
 EXERCISES  := $(patsubst tests/exercise-%.c,%,$(filter tests/exercise-%.c,$(TANGLED)))
 FIG_PROGS  := $(patsubst generated/fig-%.c,$(B)/bin/fig-%, \
@@ -105,6 +109,12 @@ $(B)/asan/libconv2d.a: $(ASAN_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The command-line tool, and its sanitizer build for the tests.
+$(B)/conv2d: $(B)/obj/tool.o $(B)/libconv2d.a
+	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+$(B)/asan/conv2d: $(B)/asan/tool.o $(B)/asan/libconv2d.a
+	$(CC) $(CFLAGS) $(SANITIZE) $^ $(LIBS) -o $@
+
 -include $(wildcard $(B)/obj/*.d $(B)/obj/tests/*.d $(B)/asan/*.d $(B)/asan/tests/*.d)
 
 # ---------------------------------------------------------------- tests
@@ -127,11 +137,13 @@ $(B)/exercises/%-starter: tests/exercise-%.c generated/exercise-%-starter.c \
 	  $(CRITERION) $(LIBS) -o $@
 
 .PHONY: test test-exercises
-test: $(B)/tests/run-tests $(B)/asan/run-tests test-exercises
+# The tests find the tool to run end to end in CONV2D_TOOL, and read their
+# fixtures relative to the top of the repository.
+test: $(B)/tests/run-tests $(B)/asan/run-tests $(TOOL) $(ASAN_TOOL) test-exercises
 	@echo "== the tests under AddressSanitizer and UndefinedBehaviorSanitizer"
-	$(B)/asan/run-tests
+	CONV2D_TOOL=$(ASAN_TOOL) $(B)/asan/run-tests
 	@echo "== the tests"
-	$(B)/tests/run-tests
+	CONV2D_TOOL=$(TOOL) $(B)/tests/run-tests
 
 # Every exercise test must pass on the book's solution and fail on the
 # starter, so that it is known to tell a right answer from a wrong one.
@@ -171,6 +183,33 @@ check: $(B)/libconv2d.a | $(B)/deps-cc.stamp $(B)/deps-tests.stamp
 	  tests/exercise-$(EX).c $(B)/libconv2d.a $(CRITERION) $(LIBS) -o $(B)/exercises/$(EX)-yours
 	$(B)/exercises/$(EX)-yours
 
+# ---------------------------------------------------------------- fuzzing
+# `make fuzz` runs each fuzz target (clang's libFuzzer, with ASan and UBSan)
+# for FUZZ_SECONDS, starting from the seeds in tests/corpus/NAME/.
+FUZZ_SECONDS ?= 30
+PACKAGES_fuzz := clang libclang-rt-14-dev
+.PHONY: fuzz
+fuzz: $(foreach f,$(FUZZERS),$(B)/fuzz/$(f))
+	@for f in $(FUZZERS); do \
+	  echo "== fuzzing $$f for $(FUZZ_SECONDS) s"; \
+	  mkdir -p $(B)/fuzz/corpus-$$f; \
+	  $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(B)/fuzz/$$f- $(B)/fuzz/corpus-$$f tests/corpus/$$f 2>$(B)/fuzz/$$f.log \
+	    || { tail -60 $(B)/fuzz/$$f.log >&2; exit 1; }; \
+	  grep -E '^stat::number_of_executed_runs|Done [0-9]+ runs' $(B)/fuzz/$$f.log; \
+	done
+$(B)/fuzz/%: generated/fuzz-%.c $(LIB_SRCS) | $(B)/deps-fuzz.stamp
+	@mkdir -p $(@D)
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -Igenerated $< $(LIB_SRCS) $(LIBS) -o $@
+
+# ---------------------------------------------------------------- fixtures
+# Reference data from PyTorch (Debian's python3-torch).  Only `make
+# fixtures` needs PyTorch; the tests read the committed files.
+.PHONY: fixtures
+fixtures:
+	/usr/bin/python3 tests/make-fixtures.py tests/fixtures
+
 # ---------------------------------------------------------------- figures
 $(B)/bin/fig-%: generated/fig-%.c $(B)/libconv2d.a | $(B)/deps-cc.stamp
 	@mkdir -p $(@D)
@@ -182,16 +221,18 @@ include plots/figures.mk
 # noweave -n leaves the LaTeX wrapper to tex/conv2d.tex; -index adds the
 # cross-references and the identifier index; tools/ckeywords sets C's
 # keywords in bold.
-$(B)/body.tex: $(NW) tools/ckeywords | $(B)/deps-book.stamp
+$(B)/body.tex: $(NW) tools/ckeywords tools/drop-keyword-defs | $(B)/deps-book.stamp
 	@mkdir -p $(@D)
-	noweave -n -autodefs c -index -filter tools/ckeywords $(NW) > $@.tmp
+	noweave -n -autodefs c -filter tools/drop-keyword-defs -index -filter tools/ckeywords $(NW) > $@.tmp
 	@mv $@.tmp $@
 
 LATEXMK := TEXINPUTS=tex: latexmk -pdf -outdir=$(B) -interaction=nonstopmode \
-           -halt-on-error -file-line-error -silent
+           -halt-on-error -file-line-error -silent \
+           -usepretex='\providecommand{\builddir}{$(B)}'
 
 .PHONY: all pdf
-all pdf: $(B)/conv2d.pdf
+all: $(B)/conv2d.pdf $(TOOL)
+pdf: $(B)/conv2d.pdf
 $(B)/conv2d.pdf: tex/conv2d.tex tex/conv2d.sty $(B)/body.tex $(FIGURES) | $(B)/deps-book.stamp
 	$(LATEXMK) tex/conv2d.tex || { grep -A5 '^\./.*:[0-9]*: \|^!' $(B)/conv2d.log | head -40 >&2; exit 1; }
 	@touch $@

@@ -14,4 +14,25 @@ conv2d_status conv2d_fail(conv2d_error *err, conv2d_status status,
                           const char *format, ...) CONV2D_PRINTF_LIKE(3, 4);
 int conv2d_add_fits(long long a, long long b, long long *sum);
 int conv2d_mul_fits(long long a, long long b, long long *product);
+/* The offset of element (i0, i1, i2, i3) of a C-order array of this shape. */
+static inline long long conv2d_offset(const long long shape[4], long long i0,
+                                      long long i1, long long i2, long long i3)
+{
+    return ((i0 * shape[1] + i1) * shape[2] + i2) * shape[3] + i3;
+}
+long long conv2d_source_index(long long p, long long size, conv2d_padding_mode mode);
+conv2d_status conv2d_check_forward(const conv2d_params *params,
+                                   const long long input_shape[4],
+                                   const long long weight_shape[4],
+                                   conv2d_geometry *g, long long output_shape[4],
+                                   conv2d_error *err);
+/* The tolerance of a float result against an exact reference: see the
+   book, "How close is close enough". */
+static inline double conv2d_tolerance(double reference, double abs_sum, long long terms)
+{
+    return 0x1p-24 * (reference < 0 ? -reference : reference)
+           + 3.0 * (double)terms * 0x1p-53 * abs_sum;
+}
+int conv2d_preimages(long long i, const conv_axis *axis, conv2d_padding_mode mode,
+                     long long first[3], long long last[3]);
 #endif

@@ -110,6 +110,8 @@ conv2d_params conv2d_default_params(void)
         .padding_rule = CONV2D_PADDING_EXPLICIT,
         .pad_top = 0, .pad_bottom = 0, .pad_left = 0, .pad_right = 0,
         .groups = 1,
+        .padding_mode = CONV2D_PADDING_ZEROS,
+        .output_padding_h = 0, .output_padding_w = 0,
     };
     return params;
 }
