@@ -196,7 +196,7 @@ fuzz: $(foreach f,$(FUZZERS),$(B)/fuzz/$(f))
 	  $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    -artifact_prefix=$(B)/fuzz/$$f- $(B)/fuzz/corpus-$$f tests/corpus/$$f 2>$(B)/fuzz/$$f.log \
 	    || { tail -60 $(B)/fuzz/$$f.log >&2; exit 1; }; \
-	  grep -E '^stat::number_of_executed_runs|Done [0-9]+ runs' $(B)/fuzz/$$f.log; \
+	  grep -E '^stat::number_of_executed_units|Done [0-9]+ runs' $(B)/fuzz/$$f.log; \
 	done
 $(B)/fuzz/%: generated/fuzz-%.c $(LIB_SRCS) | $(B)/deps-fuzz.stamp
 	@mkdir -p $(@D)
@@ -215,7 +215,10 @@ $(B)/bin/fig-%: generated/fig-%.c $(B)/libconv2d.a | $(B)/deps-cc.stamp
 	@mkdir -p $(@D)
 	$(CC) $(C_FLAGS) $< $(B)/libconv2d.a $(LIBS) -o $@
 
-include plots/figures.mk
+# Each plots/*.mk adds its figures to FIGURES and says how to make them.
+FIGURES :=
+GNUPLOT := gnuplot -e "bin='$(B)/bin'"
+include $(sort $(wildcard plots/*.mk))
 
 # ---------------------------------------------------------------- the book
 # noweave -n leaves the LaTeX wrapper to tex/conv2d.tex; -index adds the

@@ -312,8 +312,10 @@ static conv2d_status transpose_axis(long long input, long long kernel, long long
         return conv2d_fail(err, CONV2D_ERR_PADDING, "%s: output padding (%lld) must be >= 0 "
                            "and smaller than either stride (%lld) or dilation (%lld)", name,
                            output_padding, stride, dilation);
-    if (!conv2d_mul_fits(input - 1, stride, &steps) || !conv2d_mul_fits(dilation, kernel - 1, &span)
-        || !conv2d_add_fits(steps, span, &size) || !conv2d_add_fits(size, output_padding + 1, &size))
+    if (!conv2d_mul_fits(input - 1, stride, &steps)
+        || !conv2d_mul_fits(dilation, kernel - 1, &span)
+        || !conv2d_add_fits(steps, span, &size)
+        || !conv2d_add_fits(size, output_padding + 1, &size))
         return conv2d_fail(err, CONV2D_ERR_OVERFLOW, "%s: the output size is too large", name);
     size -= pad_begin + pad_end;  /* both are at most LLONG_MAX / 2 here */
     if (size < 1)

@@ -4,9 +4,8 @@
 # cairolatex terminal writes FIGURE.tex (the text, set by LaTeX) and
 # FIGURE.pdf (the graphics) into build/figures/.
 
-FIGURES := $(B)/figures/windows.tex $(B)/figures/coverage.tex
+FIGURES += $(B)/figures/windows.tex $(B)/figures/coverage.tex
 
-GNUPLOT := gnuplot -e "bin='$(B)/bin'"
 
 $(B)/figures/windows.tex: plots/windows.gp $(B)/bin/fig-windows | $(B)/deps-book.stamp
 	@mkdir -p $(@D)
