@@ -64,18 +64,22 @@ check-generated: | $(B)/deps-tangle.stamp
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra -pedantic -Werror
-C_FLAGS  := -std=c11 $(WARNINGS) $(CFLAGS) -Igenerated -MMD -MP
+# OpenMP shares the loops of chapter 5 between the cores; without it
+# (OPENMP=) everything runs on one thread.
+OPENMP   ?= -fopenmp
+C_FLAGS  := -std=c11 $(WARNINGS) $(CFLAGS) $(OPENMP) -Igenerated -MMD -MP
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
-LIBS     := -lm
+LIBS     := -lm $(OPENMP)
 # Evaluated when a recipe runs, after the packages are there.
 CRITERION = $$(pkg-config --cflags --libs criterion)
 
 # Tangled C files by role: fig-*.c draw figures, exercise-*.c are starters
 # and solutions, tests/exercise-*.c check them, fuzz-*.c are fuzz targets,
-# tool.c is the command-line tool; the rest is the library.
+# tool.c is the command-line tool, bench.c the benchmark; the rest is the
+# library.
 LIB_SRCS   := $(filter-out generated/fig-% generated/exercise-% generated/fuzz-% \
-                 generated/tool.c,$(filter generated/%.c,$(TANGLED)))
+                 generated/tool.c generated/bench.c,$(filter generated/%.c,$(TANGLED)))
 TOOL       := $(if $(filter generated/tool.c,$(TANGLED)),$(B)/conv2d)
 ASAN_TOOL  := $(if $(TOOL),$(B)/asan/conv2d)
 FUZZERS    := $(patsubst generated/fuzz-%.c,%,$(filter generated/fuzz-%.c,$(TANGLED)))
@@ -201,7 +205,30 @@ fuzz: $(foreach f,$(FUZZERS),$(B)/fuzz/$(f))
 $(B)/fuzz/%: generated/fuzz-%.c $(LIB_SRCS) | $(B)/deps-fuzz.stamp
 	@mkdir -p $(@D)
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -Igenerated $< $(LIB_SRCS) $(LIBS) -o $@
+	  -Igenerated $< $(LIB_SRCS) -lm -o $@
+
+# ---------------------------------------------------------------- benchmark
+# `make bench` (chapter 5) builds $(B)/bench with the library's core for this
+# machine (-O3 -march=native), runs it, and refreshes plots/bench-results.csv.
+# oneDNN (libdnnl-dev) and OpenBLAS (libopenblas-dev) are compared when
+# they are installed; nothing else needs them.
+BENCH_FLAGS := -std=c11 -Wall -Wextra -Werror -O3 -march=native -ffp-contract=fast \
+               -fopenmp -Igenerated
+BENCH_SRCS  := $(filter generated/conv2d-%.c,$(LIB_SRCS))
+BENCH_OBJS  := $(patsubst generated/%.c,$(B)/bench-obj/%.o,$(BENCH_SRCS))
+BENCH_OPTIONAL = $$(pkg-config --exists openblas 2>/dev/null \
+                     && echo -DCONV2D_BENCH_OPENBLAS $$(pkg-config --cflags --libs openblas)) \
+                 $$(test -f /usr/include/oneapi/dnnl/dnnl.h && echo -DCONV2D_BENCH_DNNL -ldnnl)
+$(B)/bench-obj/%.o: generated/%.c | $(B)/deps-cc.stamp
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_FLAGS) -c $< -o $@
+$(B)/bench: generated/bench.c $(BENCH_OBJS) | $(B)/deps-cc.stamp
+	$(CC) $(BENCH_FLAGS) $< $(BENCH_OBJS) $(BENCH_OPTIONAL) -lm -o $@
+.PHONY: bench
+bench: $(B)/bench
+	$(B)/bench --csv > $(B)/bench-results.csv
+	cp $(B)/bench-results.csv plots/bench-results.csv
+	@cat plots/bench-results.csv
 
 # ---------------------------------------------------------------- fixtures
 # Reference data from PyTorch (Debian's python3-torch).  Only `make

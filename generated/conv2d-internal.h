@@ -35,4 +35,35 @@ static inline double conv2d_tolerance(double reference, double abs_sum, long lon
 }
 int conv2d_preimages(long long i, const conv_axis *axis, conv2d_padding_mode mode,
                      long long first[3], long long last[3]);
+void conv2d_interior(long long offset, long long stride, long long size,
+                     long long outputs, long long *first, long long *last);
+void conv2d_gemm_simple(long long m, long long n, long long k,
+                        const float *a, long long a_rows, long long a_cols,
+                        const float *b, long long b_rows, long long b_cols,
+                        float *c, long long ldc, int accumulate);
+typedef struct conv2d_blocking conv2d_blocking;
+typedef conv2d_status conv2d_gemm_function(const conv2d_blocking *blocking,
+                                           long long m, long long n, long long k,
+                                           const float *a, long long a_rows,
+                                           long long a_cols, const float *b,
+                                           long long b_rows, long long b_cols, float *c,
+                                           long long ldc, int accumulate,
+                                           conv2d_error *err);
+struct conv2d_blocking {
+    long long kc, mc, nc;    /* the sum, the rows of A, the columns of B */
+};
+void conv2d_choose_blocking(conv2d_blocking *blocking);
+conv2d_status conv2d_gemm(const conv2d_blocking *blocking, long long m, long long n,
+                          long long k, const float *a, long long a_rows, long long a_cols,
+                          const float *b, long long b_rows, long long b_cols, float *c,
+                          long long ldc, int accumulate, conv2d_error *err);
+/* The tolerance of a result summed in float against the naive loops' r,
+   with abs_sum the naive loops applied to |x|, |w| (and |dy|): see "How
+   close is close enough, in float".  Valid for terms * 2^-24 <= 0.01. */
+static inline double conv2d_tolerance_float(double reference, double abs_sum,
+                                            long long terms)
+{
+    return 0x1p-24 * (reference < 0 ? -reference : reference)
+           + 1.02 * (double)terms * 0x1p-24 * abs_sum;
+}
 #endif

@@ -19,6 +19,8 @@ typedef enum {
     CONV2D_ERR_BIAS,              /* a bias of the wrong length */
     CONV2D_ERR_PADDING_MODE,      /* an unknown mode, or padding it cannot fill */
     CONV2D_ERR_SHAPE,             /* an array whose shape does not fit the others */
+    CONV2D_ERR_FILTER,            /* an unknown filter name, or not a kernel */
+    CONV2D_ERR_STACK,             /* an unknown initialisation, or a stack without layers */
     CONV2D_ERR_IO,                /* a file cannot be opened, read, written or renamed */
     CONV2D_ERR_FORMAT,            /* a malformed or unsupported file */
     CONV2D_ERR_MEMORY,            /* an allocation failed */
@@ -142,5 +144,149 @@ conv2d_status conv2d_transpose_f64(const conv2d_params *params,
                                    const double *w, const long long weight_shape[4],
                                    const double *b, long long bias_length,
                                    double *y, conv2d_error *err);
+/* ReLU, as torch.relu: y[i] = 0 if x[i] < 0, else x[i] (so NaN and -0
+   pass through).  x, y: count floats, any shape; y may be x (in place).
+   A count <= 0 does nothing. */
+void conv2d_relu(const float *x, long long count, float *y);
+/* The gradient of ReLU, as PyTorch's: dx[i] = 0 if x[i] <= 0, else dy[i]
+   (0 at the corner x = 0).  x may be the ReLU's output instead of its
+   input: the result is the same.  x, dy, dx: count floats; dx may be dy. */
+void conv2d_relu_backward(const float *x, const float *dy, long long count, float *dx);
+/* The parameters of max pooling, as torch.nn.MaxPool2d's. */
+typedef struct {
+    long long kernel_h, kernel_w;      /* >= 1 */
+    long long stride_h, stride_w;      /* >= 1; PyTorch's default is the kernel */
+    long long pad_h, pad_w;            /* >= 0 and <= kernel / 2, on both sides */
+    long long dilation_h, dilation_w;  /* >= 1; 1 is a dense window */
+    int ceil_mode;                     /* nonzero: keep a partial last window */
+} conv2d_pool_params;
+
+/* torch.nn.MaxPool2d(kernel): stride = kernel, no padding, dilation 1,
+   floor mode. */
+conv2d_pool_params conv2d_default_pool_params(long long kernel);
+/* The output shape of max pooling, after every check of its arguments.
+   input_shape: N, C, H, W;  output_shape (written on success): N, C,
+   H_out, W_out. */
+conv2d_status conv2d_max_pool_shape(const conv2d_pool_params *params,
+                                    const long long input_shape[4],
+                                    long long output_shape[4], conv2d_error *err);
+
+/* y = max_pool2d(x), as torch.nn.functional.max_pool2d.
+   x: [N][C][H][W], y: [N][C][H_out][W_out], allocated by the caller.
+   argmax: NULL, or [N][C][H_out][W_out]: the flat index into x of the
+   sample each output is (the first maximum in row-major order; the last
+   NaN if the window holds one), or -1 if the window reads only padding
+   (its output is then -infinity).  Nothing is written unless every check
+   passes. */
+conv2d_status conv2d_max_pool(const conv2d_pool_params *params,
+                              const float *x, const long long input_shape[4],
+                              float *y, long long *argmax, conv2d_error *err);
+
+/* The gradient of max pooling: dx = 0, then each dy[n][c][h][w] is added
+   to dx at its window's argmax.  x: [N][C][H][W], dy: [N][C][H_out][W_out],
+   dx: like x. */
+conv2d_status conv2d_max_pool_backward(const conv2d_pool_params *params,
+                                       const float *x, const long long input_shape[4],
+                                       const float *dy, float *dx, conv2d_error *err);
+#include <stdint.h>
+
+/* A SplitMix64 random number generator: the same numbers on every machine. */
+typedef struct {
+    uint64_t state;
+} conv2d_rng;
+
+conv2d_rng conv2d_rng_seed(uint64_t seed);
+uint64_t conv2d_rng_next(conv2d_rng *rng);     /* 64 random bits */
+double conv2d_rng_uniform(conv2d_rng *rng);    /* uniform in [0, 1) */
+/* How a layer's first weights are drawn; n is the fan-in C_in/groups*kH*kW. */
+typedef enum {
+    CONV2D_INIT_PYTORCH,  /* weights and bias uniform in (-1/sqrt(n), 1/sqrt(n)) */
+    CONV2D_INIT_HE        /* weights uniform in (-sqrt(6/n), sqrt(6/n)), bias 0 */
+} conv2d_init;
+
+/* Draw a layer's weight w: [C_out][C_in/groups][kH][kW] (the shape given)
+   and then, if b is not NULL, its bias b: [C_out], from rng. */
+conv2d_status conv2d_init_layer(conv2d_init init, const long long weight_shape[4],
+                                float *w, float *b, conv2d_rng *rng, conv2d_error *err);
+/* A stack of layers: convolution (stride 1, bias) + ReLU, repeated. */
+typedef struct {
+    int layers;                   /* >= 1 */
+    long long channels;           /* output channels of every layer, >= 1 */
+    long long kernel;             /* every kernel is kernel x kernel, >= 1 */
+    conv2d_padding_rule padding;  /* CONV2D_PADDING_VALID or CONV2D_PADDING_SAME */
+    conv2d_init init;             /* how the weights are drawn */
+    uint64_t seed;                /* the generator's seed */
+} conv2d_stack;
+
+/* The output shape of every layer: shapes[l] for l = 0 .. layers - 1.
+   input_shape: N, C, H, W. */
+conv2d_status conv2d_stack_shapes(const conv2d_stack *stack, const long long input_shape[4],
+                                  long long (*shapes)[4], conv2d_error *err);
+
+/* Run the stack on x: [N][C][H][W].  outputs[l]: [N][channels][H_l][W_l],
+   the shape conv2d_stack_shapes gives, receives layer l's convolution,
+   before its ReLU.  Layer l draws its weights, then its bias, from one
+   generator seeded once, so a longer stack starts with the shorter one. */
+conv2d_status conv2d_stack_forward(const conv2d_stack *stack, const float *x,
+                                   const long long input_shape[4], float *const *outputs,
+                                   conv2d_error *err);
+/* Where one output of a stack of layers looks, along one axis. */
+typedef struct {
+    long long size;   /* r: input samples from the first the output reads to the last */
+    long long jump;   /* J: the distance between the fields of neighbouring outputs */
+    long long start;  /* where output 0's field begins; < 0 means in the padding */
+} conv2d_field;
+
+/* The receptive field of output j of the last of count layers is input
+   samples start + j * jump to start + j * jump + size - 1.  Each layer's
+   kernel, stride, dilation and pad_begin are used; input and pad_end are
+   not.  A pooling layer is described like a convolution. */
+conv2d_status conv2d_receptive_field(const conv_axis *layers, int count,
+                                     conv2d_field *field, conv2d_error *err);
+/* Chapter 5: faster variants of conv2d_forward, with its arguments and its
+   checks, summing in float.  _loops: the loops reordered, the border split
+   off; _im2col: im2col and a simple matrix product; _gemm: im2col and the
+   blocked, vectorized, threaded matrix product.  All of them use OpenMP's
+   threads when the library is built with it. */
+conv2d_status conv2d_forward_loops(const conv2d_params *params,
+                                   const float *x, const long long input_shape[4],
+                                   const float *w, const long long weight_shape[4],
+                                   const float *b, long long bias_length,
+                                   float *y, conv2d_error *err);
+conv2d_status conv2d_forward_im2col(const conv2d_params *params,
+                                    const float *x, const long long input_shape[4],
+                                    const float *w, const long long weight_shape[4],
+                                    const float *b, long long bias_length,
+                                    float *y, conv2d_error *err);
+conv2d_status conv2d_forward_gemm(const conv2d_params *params,
+                                  const float *x, const long long input_shape[4],
+                                  const float *w, const long long weight_shape[4],
+                                  const float *b, long long bias_length,
+                                  float *y, conv2d_error *err);
+/* Chapter 5: the direct kernel, sixteen outputs of a row at a time in
+   registers; meant for depthwise layers, correct for all. */
+conv2d_status conv2d_forward_direct(const conv2d_params *params,
+                                    const float *x, const long long input_shape[4],
+                                    const float *w, const long long weight_shape[4],
+                                    const float *b, long long bias_length,
+                                    float *y, conv2d_error *err);
+/* Chapter 5: faster variants of conv2d_backward, with its arguments and
+   checks, summing in float: the loops reordered, im2col with a simple
+   matrix product, and im2col with the blocked matrix product. */
+conv2d_status conv2d_backward_loops(const conv2d_params *params,
+                                    const float *x, const long long input_shape[4],
+                                    const float *w, const long long weight_shape[4],
+                                    const float *dy, const long long grad_output_shape[4],
+                                    float *dx, float *dw, float *db, conv2d_error *err);
+conv2d_status conv2d_backward_im2col(const conv2d_params *params,
+                                     const float *x, const long long input_shape[4],
+                                     const float *w, const long long weight_shape[4],
+                                     const float *dy, const long long grad_output_shape[4],
+                                     float *dx, float *dw, float *db, conv2d_error *err);
+conv2d_status conv2d_backward_gemm(const conv2d_params *params,
+                                   const float *x, const long long input_shape[4],
+                                   const float *w, const long long weight_shape[4],
+                                   const float *dy, const long long grad_output_shape[4],
+                                   float *dx, float *dw, float *db, conv2d_error *err);
 
 #endif

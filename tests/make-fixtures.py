@@ -15,6 +15,9 @@ The data come in families, one directory each under OUTDIR:
   backward/   the gradients dX, dW, db of the same convolutions for a
               given dY, by PyTorch's autograd.
   transpose/  y = conv_transpose2d(x, w, b): the transposed convolution.
+  relu/       y = relu(x) and its gradient, exactly.
+  maxpool/    y = max_pool2d(x) with its indices, and its gradient; and
+              sizes.txt, PyTorch's output length for every small axis.
 
 Each family is written by one function (`forward_family`, ...), registered
 in FAMILIES at the end; a new family is a new function there.  Naming
@@ -832,12 +835,366 @@ Written by tests/make-fixtures.py (make fixtures); do not edit.""",
     return len(TRANSPOSE_CASES)
 
 
+# --------------------------------------------------------------- relu family
+
+class Relu:
+    """One ReLU case: a name, the input's shape and how its values are
+    drawn:
+      uniform   uniform in [-1, 1), then a few samples set to +0 and -0
+      special   the values where a rule has to be chosen, in order: +-0,
+                +-inf, NaN, the smallest subnormals; then uniform values
+    """
+
+    def __init__(self, name, shape, values):
+        self.name, self.shape, self.values = name, tuple(shape), values
+        assert values in ("uniform", "special")
+
+
+RELU_CASES = [
+    Relu("uniform-1d", (17,), "uniform"),
+    Relu("uniform-batch", (2, 3, 5, 4), "uniform"),
+    Relu("special", (1, 1, 3, 8), "special"),
+]
+
+RELU_SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 0.0]
+
+
+def relu_input(case):
+    """float32 input of a ReLU case."""
+    s = rng("relu/" + case.name)
+    x = draw(s, case.shape)
+    flat = x.reshape(-1)
+    if case.values == "uniform":
+        # exact zeros of both signs, where the kink is
+        for k, i in enumerate(s.choice(flat.size, size=4, replace=False)):
+            flat[i] = np.float32(0.0) if k % 2 == 0 else np.float32(-0.0)
+    else:
+        flat[:len(RELU_SPECIAL)] = np.array(RELU_SPECIAL, np.float32)
+    return x
+
+
+def same_exactly(what, got, ref):
+    """Stop unless `got` equals `ref` exactly, NaN for NaN and the sign of
+    every zero included."""
+    got, ref = np.asarray(got, np.float64), np.asarray(ref, np.float64)
+    if got.shape != ref.shape:
+        sys.exit(f"make-fixtures: {what}: shape {got.shape} != {ref.shape}")
+    if not (np.array_equal(got, ref, equal_nan=True)
+            and np.array_equal(np.signbit(got), np.signbit(ref))):
+        sys.exit(f"make-fixtures: {what}: not exactly equal")
+
+
+def relu_family(out):
+    """tests/fixtures/relu: input, output, grad_output, grad_input."""
+    check_names(RELU_CASES)
+    for case in RELU_CASES:
+        name = case.name
+        x = relu_input(case)
+        dy = draw(rng("relu/" + name + "/grad"), case.shape)
+        X = t64(x).requires_grad_()
+        y = F.relu(X)
+        y.backward(t64(dy))
+        y, gx = y.detach().numpy(), X.grad.numpy()
+        what = f"relu/{name}"
+        # The definitions, in NumPy: y = 0 where x < 0, else x (so NaN and
+        # -0 pass); the gradient is 0 where x <= 0, else dy (so it passes
+        # at NaN).  PyTorch in float32, and its in-place form, agree.
+        x64 = x.astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            same_exactly(what + " numpy", np.where(x64 < 0, 0.0, x64), y)
+            same_exactly(what + " numpy grad",
+                         np.where(x64 <= 0, 0.0, dy.astype(np.float64)), gx)
+        same_exactly(what + " float32", F.relu(torch.from_numpy(x)).numpy(), y)
+        same_exactly(what + " relu_",
+                     torch.relu_(torch.from_numpy(x.copy())).numpy(), y)
+
+        d = os.path.join(out, name)
+        os.makedirs(d)
+        save(d, "input", x, np.float32)
+        save(d, "output", y, np.float64)
+        save(d, "grad_output", dy, np.float32)
+        save(d, "grad_input", gx, np.float64)
+
+    write_cases(os.path.join(out, "cases.txt"), """\
+ReLU: output = relu(input), and grad_input = dL/dinput for
+L = sum(output * grad_output), by torch.nn.functional.relu and autograd
+in float64 from the float32 input.  Both are exact: output is 0 where
+input < 0 and the input otherwise (so NaN and -0 pass through);
+grad_input is 0 where input <= 0 and grad_output otherwise (so it is 0 at
+both zeros, and passes at NaN).
+Files in NAME/: input.npy grad_output.npy (float32), output.npy
+grad_input.npy (float64).  The shape is that of the .npy files.
+Written by tests/make-fixtures.py (make fixtures); do not edit.
+
+Columns:
+  name    the directory holding the case's .npy files""",
+                ["name"], [(c.name,) for c in RELU_CASES])
+    return len(RELU_CASES)
+
+
+# ------------------------------------------------------------ maxpool family
+
+class Pool:
+    """One max pooling, as torch.nn.functional.max_pool2d has it.
+
+    input      (N, C, H, W)
+    kernel     (kH, kW) or k
+    stride     pair or int; None means the kernel, as in PyTorch
+    padding    (ph, pw) or p: -infinity rows at top and bottom, columns at
+               left and right; PyTorch wants each <= kernel // 2
+    dilation   pair or int
+    ceil_mode  keep a partial last window (unless it would start in the
+               right padding)
+    values     uniform: uniform in [-1, 1);  ties: small integers, so
+               that windows hold equal maxima;  nan: uniform, with NaNs
+    """
+
+    def __init__(self, name, input, kernel, stride=None, padding=0,
+                 dilation=1, ceil_mode=False, values="uniform"):
+        self.name = name
+        self.input = tuple(input)
+        self.kernel = pair(kernel)
+        self.stride = pair(stride) if stride is not None else self.kernel
+        self.padding = pair(padding)
+        self.dilation = pair(dilation)
+        self.ceil_mode = ceil_mode
+        self.values = values
+        assert values in ("uniform", "ties", "nan")
+
+    def row(self):
+        return ((self.name,) + self.kernel + self.stride + self.padding
+                + self.dilation + (int(self.ceil_mode),))
+
+    def operands(self):
+        """x, then dy for an output of shape `out` (a function)."""
+        s = rng("maxpool/" + self.name)
+        if self.values == "ties":
+            x = s.randint(-2, 3, size=self.input).astype(np.float32)
+        else:
+            x = draw(s, self.input)
+        if self.values == "nan":
+            flat = x.reshape(-1)
+            flat[s.choice(flat.size, size=max(2, flat.size // 8),
+                          replace=False)] = np.nan
+        return x, s
+
+    def reference(self, x):
+        return F.max_pool2d(x, self.kernel, stride=self.stride,
+                            padding=self.padding, dilation=self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=True)
+
+
+POOL_COLUMNS = ("name kernel_h kernel_w stride_h stride_w pad_h pad_w "
+                "dilation_h dilation_w ceil_mode").split()
+
+
+def pool_by_numpy(x, case):
+    """The definition, in NumPy, independent of PyTorch: the output size
+    from the padded length L = H + 2p and the extent e = d(k-1) + 1,
+      floor mode  o = floor((L - e) / s) + 1
+      ceil mode   o = ceil((L - e) / s) + 1, less 1 if that last window
+                  would start at or after p + H, in the right padding;
+    then, for each window, the first of its taps inside the input, in
+    row-major order, that holds a larger value than all before it, or a
+    NaN.  Returns the output and the flat index within the plane (-1 for
+    a window that reads no input sample)."""
+    n, c, h, w = x.shape
+    sizes = []
+    for i, k, s, p, d in zip((h, w), case.kernel, case.stride, case.padding,
+                             case.dilation):
+        span = d * (k - 1) + 1
+        if case.ceil_mode:
+            o = -((span - (i + 2 * p)) // s) + 1
+            if (o - 1) * s >= p + i:
+                o -= 1
+        else:
+            o = (i + 2 * p - span) // s + 1
+        sizes.append(o)
+    (ho, wo), (kh, kw) = sizes, case.kernel
+    (sh, sw), (ph, pw), (dh, dw) = case.stride, case.padding, case.dilation
+    y = np.full((n, c, ho, wo), -np.inf)
+    index = np.full((n, c, ho, wo), -1, np.int64)
+    for a in range(n):
+        for b in range(c):
+            for i in range(ho):
+                for j in range(wo):
+                    for u in range(kh):
+                        for v in range(kw):
+                            r, q = i * sh + u * dh - ph, j * sw + v * dw - pw
+                            if not (0 <= r < h and 0 <= q < w):
+                                continue
+                            val = float(x[a, b, r, q])
+                            if (index[a, b, i, j] < 0 or val > y[a, b, i, j]
+                                    or np.isnan(val)):
+                                y[a, b, i, j], index[a, b, i, j] = val, r * w + q
+    return y, index
+
+
+POOL_CASES = [
+    # PyTorch's own test configurations: module_tests (MaxPool2d((3, 3),
+    # (2, 2), (1, 1)) on 1x3x7x7) and the OpInfo sample parameters
+    # (kernel (3, 2), stride (2, 1), padding 1, dilation (1, 2)).
+    Pool("pt-module", (1, 3, 7, 7), 3, stride=2, padding=1),
+    Pool("pt-opinfo", (1, 2, 6, 6), (3, 2), stride=(2, 1), padding=1,
+         dilation=(1, 2)),
+    Pool("pt-opinfo-ceil", (1, 2, 6, 6), (3, 2), stride=(2, 1), padding=1,
+         dilation=(1, 2), ceil_mode=True),
+    # the default: windows side by side; an odd size leaves a sample unread
+    Pool("default-2", (1, 1, 4, 6), 2),
+    Pool("default-2-odd", (1, 2, 5, 7), 2),
+    Pool("default-3", (2, 1, 6, 9), 3),
+    # overlap (stride < kernel) and gaps (stride > kernel)
+    Pool("overlap", (1, 2, 6, 6), 3, stride=1),
+    Pool("overlap-stride2", (1, 1, 7, 8), 3, stride=2),
+    Pool("gaps", (1, 2, 7, 9), 2, stride=(3, 4)),
+    # padding, up to half the kernel
+    Pool("pad-1", (1, 1, 5, 5), 2, stride=1, padding=1),
+    Pool("pad-asym-axes", (1, 2, 6, 5), (5, 2), stride=(2, 1),
+         padding=(2, 1)),
+    # dilation
+    Pool("dilated", (1, 2, 7, 7), 2, stride=1, dilation=2),
+    Pool("dilated-padded", (1, 1, 8, 9), 3, stride=2, padding=1,
+         dilation=(2, 3)),
+    # ceil mode: a partial last window; one that would start in the right
+    # padding is dropped; a kernel larger than the padded input
+    Pool("ceil-partial", (1, 2, 5, 7), 2, ceil_mode=True),
+    Pool("ceil-stride3", (1, 1, 8, 7), 3, stride=3, ceil_mode=True),
+    Pool("ceil-drop", (1, 1, 5, 5), 2, padding=1, ceil_mode=True),
+    Pool("ceil-overhang", (1, 1, 1, 3), (2, 3), stride=(2, 4),
+         ceil_mode=True),
+    Pool("ceil-dilated", (1, 1, 9, 8), 2, stride=3, padding=1, dilation=2,
+         ceil_mode=True),
+    # non-square everything
+    Pool("nonsquare", (2, 3, 5, 9), (2, 3), stride=(1, 2), padding=(1, 0),
+         dilation=(2, 1)),
+    # ties: the first maximum in row-major order takes the gradient
+    Pool("ties-default", (1, 2, 6, 6), 2, values="ties"),
+    Pool("ties-overlap", (2, 2, 6, 7), 3, stride=1, padding=1,
+         values="ties"),
+    Pool("ties-ceil-dilated", (1, 3, 7, 6), (2, 3), stride=2, padding=1,
+         dilation=(2, 1), ceil_mode=True, values="ties"),
+    # NaN: a NaN is the maximum of its window (the last NaN, if several)
+    Pool("nan", (1, 2, 6, 6), 2, values="nan"),
+    Pool("nan-overlap", (1, 1, 7, 7), 3, stride=1, padding=1, values="nan"),
+    # a batch and many channels; an empty batch
+    Pool("batch", (3, 4, 6, 5), 2, stride=1),
+    Pool("zero-batch", (0, 2, 4, 4), 2),
+    # the smallest
+    Pool("single-pixel", (1, 1, 1, 1), 1),
+    Pool("kernel-1-stride-2", (1, 1, 5, 4), 1, stride=2),
+]
+
+
+def maxpool_family(out):
+    """tests/fixtures/maxpool: input, output, indices, grad_output,
+    grad_input, grad_input_abs; and sizes.txt."""
+    check_names(POOL_CASES)
+    for case in POOL_CASES:
+        x, s = case.operands()
+        X = t64(x).requires_grad_()
+        y, index = case.reference(X)
+        dy = draw(s, tuple(y.shape))
+        y.backward(t64(dy))
+        gx = X.grad.numpy()
+        X2 = t64(x).requires_grad_()
+        case.reference(X2)[0].backward(t64(np.abs(dy)))
+        gx_abs = X2.grad.numpy()
+        y, index = y.detach().numpy(), index.numpy()
+        what = f"maxpool/{case.name}"
+        # (1) The definition, in NumPy: the same values and the same
+        # indices; no window of a fixture reads nothing but padding.
+        ny, nindex = pool_by_numpy(x, case)
+        same_exactly(what + " numpy", ny, y)
+        if not np.array_equal(nindex, index) or (index < 0).any():
+            sys.exit(f"make-fixtures: {what}: the indices differ")
+        # (2) PyTorch in float32 without indices (a different path), and
+        # nn.MaxPool2d.
+        same_exactly(what + " float32", F.max_pool2d(
+            torch.from_numpy(x), case.kernel, case.stride, case.padding,
+            case.dilation, case.ceil_mode).numpy(), y)
+        m = nn.MaxPool2d(case.kernel, case.stride, case.padding,
+                         case.dilation, ceil_mode=case.ceil_mode)
+        same_exactly(what + " nn.MaxPool2d", m(t64(x)).numpy(), y)
+        # (3) The gradient: each dy sent to its window's index.
+        n, c, h, w = x.shape
+        scatter = np.zeros((n, c, h * w))
+        for a in range(n):
+            for b in range(c):
+                np.add.at(scatter[a, b], index[a, b].reshape(-1),
+                          dy[a, b].reshape(-1).astype(np.float64))
+        agree(what + " numpy grad", scatter.reshape(x.shape), gx, gx_abs)
+
+        d = os.path.join(out, case.name)
+        os.makedirs(d)
+        save(d, "input", x, np.float32)
+        save(d, "output", y, np.float64)
+        save(d, "indices", index, np.float64)
+        save(d, "grad_output", dy, np.float32)
+        save(d, "grad_input", gx, np.float64)
+        save(d, "grad_input_abs", gx_abs, np.float64)
+
+    write_cases(os.path.join(out, "cases.txt"), """\
+Max pooling: output, indices = max_pool2d(input, ..., return_indices=True)
+as torch.nn.functional.max_pool2d computes it in float64 from the float32
+input (each output is one of the inputs, so it is exact), and
+grad_input = dL/dinput for L = sum(output * grad_output), by autograd.
+Files in NAME/: input.npy grad_output.npy (float32); output.npy,
+indices.npy (the flat index h * W + w, within its plane, of the input
+sample each output is), grad_input.npy and grad_input_abs.npy (the same
+gradient for |grad_output|: per sample, the sum of the absolute values of
+its terms) (float64).  The inputs are uniform in [-1, 1), except in the
+ties-* cases, which hold small integers (-2 to 2) so that windows hold
+equal maxima, and the nan* cases, which hold NaNs.
+Written by tests/make-fixtures.py (make fixtures); do not edit.
+
+Columns (whitespace-separated, one case a line):
+  name                   the directory holding the case's .npy files
+  kernel_h kernel_w      window size, >= 1
+  stride_h stride_w      stride, >= 1
+  pad_h pad_w            -infinity padding on both sides, <= kernel // 2
+  dilation_h dilation_w  dilation, 1 = dense
+  ceil_mode              1 for ceil mode, 0 for floor mode
+The input shape is that of input.npy.""", POOL_COLUMNS,
+                [c.row() for c in POOL_CASES])
+
+    # The output length of one axis for every small configuration, by
+    # PyTorch (the width of a 1 x i input), 0 where PyTorch refuses it.
+    rows = []
+    for ceil_mode in (0, 1):
+        for i in range(1, 13):
+            for k in range(1, 6):
+                for s in range(1, 5):
+                    for d in range(1, 4):
+                        for p in range(0, k // 2 + 2):
+                            try:
+                                o = F.max_pool2d(
+                                    torch.zeros(1, 1, 1, i), (1, k),
+                                    stride=(1, s), padding=(0, p),
+                                    dilation=(1, d),
+                                    ceil_mode=bool(ceil_mode)).shape[3]
+                            except RuntimeError:
+                                o = 0
+                            rows.append((i, k, s, p, d, ceil_mode, o))
+    write_cases(os.path.join(out, "sizes.txt"), """\
+Output lengths of max pooling along one axis, by PyTorch: the width of
+max_pool2d on a 1 x 1 x 1 x input tensor, with kernel (1, kernel),
+stride (1, stride), padding (0, pad), dilation (1, dilation).
+output is 0 where PyTorch refuses the configuration (padding more than
+half the kernel, or no window).
+Written by tests/make-fixtures.py (make fixtures); do not edit.""",
+                "input kernel stride pad dilation ceil_mode output".split(),
+                rows)
+    return len(POOL_CASES)
+
+
 # --------------------------------------------------------------------- main
 
 FAMILIES = {
     "forward": forward_family,
     "backward": backward_family,
     "transpose": transpose_family,
+    "relu": relu_family,
+    "maxpool": maxpool_family,
 }
 
 
