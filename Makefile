@@ -225,8 +225,11 @@ $(B)/bench-obj/%.o: generated/%.c | $(B)/deps-cc.stamp
 $(B)/bench: generated/bench.c $(BENCH_OBJS) | $(B)/deps-cc.stamp
 	$(CC) $(BENCH_FLAGS) $< $(BENCH_OBJS) $(BENCH_OPTIONAL) -lm -o $@
 .PHONY: bench
+# OMP_WAIT_POLICY=active keeps the OpenMP threads spinning between parallel
+# loops, so that the timings measure the kernels, not the time a sleeping
+# thread takes to wake up.
 bench: $(B)/bench
-	$(B)/bench --csv > $(B)/bench-results.csv
+	OMP_WAIT_POLICY=active $(B)/bench --csv > $(B)/bench-results.csv
 	cp $(B)/bench-results.csv plots/bench-results.csv
 	@cat plots/bench-results.csv
 
@@ -243,8 +246,11 @@ $(B)/bin/fig-%: generated/fig-%.c $(B)/libconv2d.a | $(B)/deps-cc.stamp
 	$(CC) $(C_FLAGS) $< $(B)/libconv2d.a $(LIBS) -o $@
 
 # Each plots/*.mk adds its figures to FIGURES and says how to make them.
+# The photograph of chapter 4; `make PHOTO=mine.ppm` draws its figures from
+# another picture (a binary PPM).
+PHOTO   ?= plots/photos/chelsea.ppm
 FIGURES :=
-GNUPLOT := gnuplot -e "bin='$(B)/bin'"
+GNUPLOT := CONV2D_PHOTO='$(PHOTO)' gnuplot -e "bin='$(B)/bin'" -e "photo='$(PHOTO)'"
 include $(sort $(wildcard plots/*.mk))
 
 # ---------------------------------------------------------------- the book

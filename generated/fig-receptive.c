@@ -1,7 +1,8 @@
 /* fig-receptive.c: the data of the figures of the section "Receptive fields".
    Usage: fig-receptive depths MAX_DEPTH
           fig-receptive photo DEPTH EYE_COLUMN EYE_ROW
-   Reads plots/photos/chelsea.ppm (run it from the top of the repository). */
+   Reads the photo named by the environment variable CONV2D_PHOTO, or
+   plots/photos/chelsea.ppm (run it from the top of the repository). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,8 @@ static int print_photo(int depth, long long eye_column, long long eye_row)
     image full, half;
     conv_axis layers[MAX_LAYERS];
     conv2d_error err = { CONV2D_OK, "" };
-    if (image_read("plots/photos/chelsea.ppm", &full, &err) != CONV2D_OK
+    const char *path = getenv("CONV2D_PHOTO");
+    if (image_read(path != NULL ? path : "plots/photos/chelsea.ppm", &full, &err) != CONV2D_OK
         || full.channels != 3 || halve(&full, &half) != 0) {
         fprintf(stderr, "fig-receptive: cannot read the photo: %s\n", err.message);
         return 1;

@@ -3,8 +3,9 @@
           fig-stack ranges INIT PADDING NLAYERS CHANNELS SEED
           fig-stack scales INIT NLAYERS CHANNELS SEEDS
           fig-stack filters
-   INIT is pytorch or he, PADDING valid or same.  Reads the photo
-   plots/photos/chelsea.ppm (run it from the top of the repository). */
+   INIT is pytorch or he, PADDING valid or same.  Reads the photo named by
+   the environment variable CONV2D_PHOTO, or plots/photos/chelsea.ppm
+   (run it from the top of the repository). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,9 @@ static void print_matrix(const float *map, long long height, long long width)
 static conv2d_status read_half_photo(image *photo, conv2d_error *err)
 {
     image full;
-    conv2d_status status = image_read("plots/photos/chelsea.ppm", &full, err);
+    const char *path = getenv("CONV2D_PHOTO");
+    conv2d_status status = image_read(path != NULL ? path : "plots/photos/chelsea.ppm",
+                                      &full, err);
     if (status != CONV2D_OK)
         return status;
     if (halve(&full, photo) != 0) {

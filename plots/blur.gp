@@ -5,7 +5,7 @@
 # are drawn black or white.
 set terminal cairolatex pdf size 14cm,9.8cm
 set output output
-photo = 'plots/photos/chelsea.ppm'
+if (!exists("photo")) photo = 'plots/photos/chelsea.ppm'
 crop = '60 40 120 80'
 
 array filters[4] = ['identity', 'box', 'gaussian', 'sharpen']

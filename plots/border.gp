@@ -4,7 +4,7 @@
 # the grey photograph blurred by a 15 x 15 box.
 set terminal cairolatex pdf size 14cm,9.8cm
 set output output
-photo = 'plots/photos/chelsea.ppm'
+if (!exists("photo")) photo = 'plots/photos/chelsea.ppm'
 
 array modes[4] = ['zeros', 'reflect', 'replicate', 'circular']
 array titles[4] = ['(a) zeros', '(b) reflect', '(c) replicate', '(d) circular']

@@ -4,7 +4,7 @@
 # line); the others run fig-photo PHOTO red|green|blue (a matrix in [0, 1]).
 set terminal cairolatex pdf size 14cm,9.8cm
 set output output
-photo = 'plots/photos/chelsea.ppm'
+if (!exists("photo")) photo = 'plots/photos/chelsea.ppm'
 
 array planes[3] = ['red', 'green', 'blue']
 array titles[4] = ['(a) the photograph', '(b) red', '(c) green', '(d) blue']

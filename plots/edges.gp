@@ -6,7 +6,7 @@
 # bar; values beyond the bar's ends are drawn in its end colours.
 set terminal cairolatex pdf size 14cm,15.5cm
 set output output
-photo = 'plots/photos/chelsea.ppm'
+if (!exists("photo")) photo = 'plots/photos/chelsea.ppm'
 
 array filters[6] = ['identity', 'sobel-x', 'sobel-y', 'sobel', 'laplacian', 'emboss']
 array titles[6] = ['(a) input', '(b) Sobel across, $g_x$', '(c) Sobel down, $g_y$', \

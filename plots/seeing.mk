@@ -2,7 +2,7 @@
 # by the Makefile).  Each gnuplot script runs a figure program tangled from
 # chapters/4-seeing.nw on the photograph plots/photos/chelsea.ppm.
 
-SEEING_PHOTO := plots/photos/chelsea.ppm
+SEEING_PHOTO := $(PHOTO)
 FIGURES += $(B)/figures/chelsea.tex $(B)/figures/blur.tex \
            $(B)/figures/edges.tex $(B)/figures/border.tex
 

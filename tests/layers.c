@@ -385,7 +385,8 @@ Test(layers, pool_gradient_matches_finite_differences)
     unsigned state = 17;
     for (int trial = 0; trial < 200; trial++) {
         pool_layer l = make_pool_layer(&state);
-        float *x = malloc(sizeof(float) * (size_t)l.in), *dx = malloc(sizeof(float) * (size_t)l.in);
+        float *x = malloc(sizeof(float) * (size_t)l.in);
+        float *dx = malloc(sizeof(float) * (size_t)l.in);
         float *dy = malloc(sizeof(float) * (size_t)l.out);
         const float h = 1.0f / 32;
         cr_assert(x && dx && dy);

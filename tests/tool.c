@@ -729,7 +729,8 @@ Test(tool, help_of_the_filter_command)
     for (const char *const *name = conv2d_filter_names(); *name != NULL; name++)
         cr_expect(has_word(run.out, *name), "the help does not name '%s'", *name);
 }
-#define FILTER "filter", "--kernel", "box", "--input", "grey.pgm", "--output", "out.pgm"
+#define FILTER_BOX \
+    "filter", "--kernel", "box", "--input", "grey.pgm", "--output", "out.pgm"
 typedef struct {
     const char *words[24];
     const char *expected;
@@ -810,12 +811,14 @@ static const failing_command usage_errors[] = {
       "invalid --output 'out.png': the name must end in .ppm (colour) or .pgm (grey)" },
     { { "filter", "--kernel", "box", "--input", "grey.pgm", "--output", "pgm", NULL },
       "invalid --output 'pgm'" },
-    { { FILTER, "--padding-mode", "mirror", NULL }, "invalid --padding-mode 'mirror': "
+    { { FILTER_BOX, "--padding-mode", "mirror", NULL }, "invalid --padding-mode 'mirror': "
       "expected zeros, reflect, replicate or circular" },
-    { { FILTER, "--kernel", "gaussian", NULL },
+    { { FILTER_BOX, "--kernel", "gaussian", NULL },
       "option '--kernel' is given twice ('box' and 'gaussian')" },
-    { { FILTER, "--stride", "2", NULL }, "unknown option '--stride' for 'conv2d filter'" },
-    { { FILTER, "--weight", "w.npy", NULL }, "unknown option '--weight' for 'conv2d filter'" },
+    { { FILTER_BOX, "--stride", "2", NULL },
+      "unknown option '--stride' for 'conv2d filter'" },
+    { { FILTER_BOX, "--weight", "w.npy", NULL },
+      "unknown option '--weight' for 'conv2d filter'" },
     { { "filter", "--kernel", "box", "--input", "missing.pgm", "--output", "out.npy", NULL },
       "invalid --output 'out.npy'" },
 };
@@ -1077,8 +1080,9 @@ static void expected_raster(const char *input, const char *kernel,
     for (long long p = 0; p < plane; p++)
         for (int c = 0; c < channels; c++) {
             float value = out.data[(out.channels == 1 ? 0 : c) * plane + p];
-            raster[p * channels + c] = expected_byte(signed_map(kernel) ? 0.5f + value / 2
-                                                                        : value);
+            if (signed_map(kernel))
+                value = 0.5f + value / 2;
+            raster[p * channels + c] = expected_byte(value);
         }
     image_free(&in);
     image_free(&grey);
@@ -1140,8 +1144,10 @@ Test(tool, filter_padding_modes)
                                   "--output", "out.pgm", NULL }, 1, "the default");
     expect_picture("out.pgm", 1, 5, 5, expected[CONV2D_PADDING_REPLICATE], "the default");
 }
-#define FILTER_FROM(file) "filter", "--kernel", "box", "--input", file, "--output", "out.pgm"
-#define FILTER_TO(file) "filter", "--kernel", "box", "--input", "grey.pgm", "--output", file
+#define FILTER_FROM(file) \
+    "filter", "--kernel", "box", "--input", file, "--output", "out.pgm"
+#define FILTER_TO(file) \
+    "filter", "--kernel", "box", "--input", "grey.pgm", "--output", file
 
 static const failing_command filter_problems[] = {
     { { FILTER_FROM("missing.pgm"), NULL }, "missing.pgm: cannot open the file" },
