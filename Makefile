@@ -228,8 +228,12 @@ $(B)/bench: generated/bench.c $(BENCH_OBJS) | $(B)/deps-cc.stamp
 # OMP_WAIT_POLICY=active keeps the OpenMP threads spinning between parallel
 # loops, so that the timings measure the kernels, not the time a sleeping
 # thread takes to wake up.
+# It prints the table, then the CSV that it commits to plots/.
 bench: $(B)/bench
 	OMP_WAIT_POLICY=active $(B)/bench --csv > $(B)/bench-results.csv
+	@awk -f tools/bench-table.awk $(B)/bench-results.csv
+	@echo
+	@cat $(B)/bench-results.csv
 	cp $(B)/bench-results.csv plots/bench-results.csv
 	@cat plots/bench-results.csv
 
