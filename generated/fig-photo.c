@@ -2,17 +2,7 @@
    Usage: fig-photo PHOTO rgb|red|green|blue|grey */
 #include <stdio.h>
 #include <string.h>
-#include "image.h"
-
-/* plane: [height][width]; the crop must lie inside it. */
-static void print_crop(const float *plane, long long width, long long left, long long top,
-                       long long crop_width, long long crop_height)
-{
-    for (long long h = top; h < top + crop_height; h++)
-        for (long long w = left; w < left + crop_width; w++)
-            printf("%.5g%c", plane[h * width + w],
-                   w + 1 < left + crop_width ? ' ' : '\n');
-}
+#include "fig-print.h"
 
 int main(int argc, char **argv)
 {

@@ -394,6 +394,18 @@ static const char forward_synopsis[] =
     "    [--padding-mode zeros|reflect|replicate|circular]\n"
     "  X is [N][C_in][H][W], W is [C_out][C_in/G][kH][kW], B is [C_out];\n"
     "  Y is written as float32 [N][C_out][H_out][W_out].\n";
+typedef struct {
+    const char *weight_layout;  /* e.g. "[C_out][C_in/groups][kH][kW]" */
+    conv2d_status (*shape)(const conv2d_params *params,
+                           const long long input_shape[4],
+                           const long long weight_shape[4],
+                           long long output_shape[4], conv2d_error *err);
+    conv2d_status (*compute)(const conv2d_params *params,
+                             const float *x, const long long input_shape[4],
+                             const float *w, const long long weight_shape[4],
+                             const float *b, long long bias_length,
+                             float *y, conv2d_error *err);
+} layer_pass;
 static int read_layer_inputs(const tool_args *args, const char *weight_layout,
                              npy_array *x, npy_array *w, npy_array *b)
 {
@@ -409,37 +421,32 @@ static const float *bias_values(const npy_array *b)  /* NULL: no bias */
     static const float no_values[1];
     return b == NULL ? NULL : b->data != NULL ? b->data : no_values;
 }
-static int compute_forward(const conv2d_params *params, const npy_array *x,
-                           const npy_array *w, const npy_array *b, float **y,
-                           long long y_shape[4])
+static int compute_layer(const layer_pass *pass, const conv2d_params *params,
+                         const npy_array *x, const npy_array *w,
+                         const npy_array *b, float **y, long long y_shape[4])
 {
     conv2d_error err = { CONV2D_OK, "" };
     int status;
-    if (conv2d_forward_shape(params, x->shape, w->shape, y_shape, &err) != CONV2D_OK)
+    if (pass->shape(params, x->shape, w->shape, y_shape, &err) != CONV2D_OK)
         return fail(TOOL_FAILED, "%s", err.message);
     status = allocate_array("output", 4, y_shape, y);
     if (status == TOOL_OK
-        && conv2d_forward(params, x->data, x->shape, w->data, w->shape, bias_values(b),
-                          b == NULL ? 0 : b->count, *y, &err) != CONV2D_OK)
+        && pass->compute(params, x->data, x->shape, w->data, w->shape, bias_values(b),
+                         b == NULL ? 0 : b->count, *y, &err) != CONV2D_OK)
         status = fail(TOOL_FAILED, "%s", err.message);
     return status;
 }
-
-static int run_forward(const tool_args *args)
+static int run_layer(const tool_args *args, const conv2d_params *params,
+                     const layer_pass *pass)
 {
-    _Static_assert(TOOL_COUNT(forward_options) <= TOOL_MAX_OPTIONS,
-                   "forward has more options than tool_args holds");
-    conv2d_params params;
     npy_array x = { 0 }, w = { 0 }, b = { 0 };
     long long y_shape[4];
     float *y = NULL;
-    int status = parse_convolution(args, &params);
+    int status = read_layer_inputs(args, pass->weight_layout, &x, &w, &b);
     if (status == TOOL_OK)
-        status = read_layer_inputs(args, "[C_out][C_in/groups][kH][kW]", &x, &w, &b);
-    if (status == TOOL_OK)
-        status = compute_forward(&params, &x, &w,
-                                 option_value(args, "bias") != NULL ? &b : NULL,
-                                 &y, y_shape);
+        status = compute_layer(pass, params, &x, &w,
+                               option_value(args, "bias") != NULL ? &b : NULL,
+                               &y, y_shape);
     if (status == TOOL_OK) {
         tool_output output = { "output", y, 4, y_shape };
         status = write_outputs(args, &output, 1);
@@ -449,6 +456,17 @@ static int run_forward(const tool_args *args)
     npy_free(&w);
     npy_free(&b);
     return status;
+}
+
+static int run_forward(const tool_args *args)
+{
+    static const layer_pass forward = { "[C_out][C_in/groups][kH][kW]",
+                                        conv2d_forward_shape, conv2d_forward };
+    _Static_assert(TOOL_COUNT(forward_options) <= TOOL_MAX_OPTIONS,
+                   "forward has more options than tool_args holds");
+    conv2d_params params;
+    int status = parse_convolution(args, &params);
+    return status == TOOL_OK ? run_layer(args, &params, &forward) : status;
 }
 static const tool_option backward_options[] = {
     { "input", TOOL_REQUIRED }, { "weight", TOOL_REQUIRED },
@@ -542,46 +560,16 @@ static int parse_transpose(const tool_args *args, conv2d_params *params)
                                      &params->output_padding_h, &params->output_padding_w);
     return status;
 }
-static int compute_transpose(const conv2d_params *params, const npy_array *x,
-                             const npy_array *w, const npy_array *b, float **y,
-                             long long y_shape[4])
-{
-    conv2d_error err = { CONV2D_OK, "" };
-    int status;
-    if (conv2d_transpose_shape(params, x->shape, w->shape, y_shape, &err) != CONV2D_OK)
-        return fail(TOOL_FAILED, "%s", err.message);
-    status = allocate_array("output", 4, y_shape, y);
-    if (status == TOOL_OK
-        && conv2d_transpose(params, x->data, x->shape, w->data, w->shape, bias_values(b),
-                            b == NULL ? 0 : b->count, *y, &err) != CONV2D_OK)
-        status = fail(TOOL_FAILED, "%s", err.message);
-    return status;
-}
 
 static int run_transpose(const tool_args *args)
 {
+    static const layer_pass transpose = { "[C_in][C_out/groups][kH][kW]",
+                                          conv2d_transpose_shape, conv2d_transpose };
     _Static_assert(TOOL_COUNT(transpose_options) <= TOOL_MAX_OPTIONS,
                    "transpose has more options than tool_args holds");
     conv2d_params params;
-    npy_array x = { 0 }, w = { 0 }, b = { 0 };
-    long long y_shape[4];
-    float *y = NULL;
     int status = parse_transpose(args, &params);
-    if (status == TOOL_OK)
-        status = read_layer_inputs(args, "[C_in][C_out/groups][kH][kW]", &x, &w, &b);
-    if (status == TOOL_OK)
-        status = compute_transpose(&params, &x, &w,
-                                   option_value(args, "bias") != NULL ? &b : NULL,
-                                   &y, y_shape);
-    if (status == TOOL_OK) {
-        tool_output output = { "output", y, 4, y_shape };
-        status = write_outputs(args, &output, 1);
-    }
-    free(y);
-    npy_free(&x);
-    npy_free(&w);
-    npy_free(&b);
-    return status;
+    return status == TOOL_OK ? run_layer(args, &params, &transpose) : status;
 }
 static const tool_option filter_options[] = {
     { "kernel", TOOL_REQUIRED }, { "input", TOOL_REQUIRED },

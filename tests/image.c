@@ -12,74 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "image.h"
+#define SCRATCH_NAME "image"
+#include "scratch.h"
 
-#define IMAGE_TEST_PATH 512
+TestSuite(image_file, .init = make_scratch, .fini = remove_scratch);
 
-static char image_scratch[32];   /* "/tmp/conv2d-image-XXXXXX", made unique */
-
-static void make_image_scratch(void)
-{
-    strcpy(image_scratch, "/tmp/conv2d-image-XXXXXX");
-    cr_assert(mkdtemp(image_scratch) != NULL, "cannot create a scratch directory");
-}
-
-static void remove_image_scratch(void)
-{
-    DIR *dir = opendir(image_scratch);
-    struct dirent *entry;
-    char path[IMAGE_TEST_PATH];
-    if (dir == NULL)
-        return;
-    while ((entry = readdir(dir)) != NULL)
-        if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) {
-            snprintf(path, sizeof path, "%s/%s", image_scratch, entry->d_name);
-            remove(path);
-        }
-    closedir(dir);
-    rmdir(image_scratch);
-}
-
-TestSuite(image_file, .init = make_image_scratch, .fini = remove_image_scratch);
-static void scratch_path(char path[IMAGE_TEST_PATH], const char *name)
-{
-    snprintf(path, IMAGE_TEST_PATH, "%s/%s", image_scratch, name);
-}
-
-static int files_in_scratch(void)
-{
-    DIR *dir = opendir(image_scratch);
-    struct dirent *entry;
-    int count = 0;
-    cr_assert(dir != NULL);
-    while ((entry = readdir(dir)) != NULL)
-        count += strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0;
-    closedir(dir);
-    return count;
-}
-static void put_file(const char *path, const void *bytes, size_t size)
-{
-    FILE *stream = fopen(path, "wb");
-    cr_assert(stream != NULL, "cannot create %s", path);
-    cr_assert(eq(sz, fwrite(bytes, 1, size, stream), size));
-    cr_assert(eq(int, fclose(stream), 0));
-}
-
-static unsigned char *get_file(const char *path, size_t *size)
-{
-    FILE *stream = fopen(path, "rb");
-    unsigned char *bytes;
-    long length;
-    cr_assert(stream != NULL, "cannot open %s", path);
-    cr_assert(eq(int, fseek(stream, 0, SEEK_END), 0));
-    length = ftell(stream);
-    rewind(stream);
-    bytes = malloc((size_t)length + 1);
-    cr_assert(bytes != NULL);
-    cr_assert(eq(sz, fread(bytes, 1, (size_t)length, stream), (size_t)length));
-    fclose(stream);
-    *size = (size_t)length;
-    return bytes;
-}
 static const unsigned char example_ppm[23] = {
     'P', '6', '\n', '2', ' ', '2', '\n', '2', '5', '5', '\n',
     0xff, 0x00, 0x00,  0x00, 0xff, 0x00,                /* row 0: red, green */
@@ -122,19 +59,19 @@ Test(image_file, worked_example)
 {
     image img = { 0 };
     conv2d_error err = { CONV2D_OK, "" };
-    char path[IMAGE_TEST_PATH];
+    char path[PATH_SIZE];
     unsigned char *written;
     size_t size;
     cr_assert(eq(int, image_parse(example_ppm, sizeof example_ppm, &img, &err), CONV2D_OK),
               "%s", err.message);
     expect_image(&img, 2, 2, 3, example_planes);
-    scratch_path(path, "example.ppm");
+    in_scratch(path, "example.ppm");
     cr_assert(eq(int, image_write(path, &img, &err), CONV2D_OK), "%s", err.message);
-    written = get_file(path, &size);
+    written = read_bytes(path, &size);
     cr_assert(eq(sz, size, sizeof example_ppm));
     for (size_t i = 0; i < size; i++)
         cr_assert(eq(u8, written[i], example_ppm[i]), "byte %zu", i);
-    cr_expect(eq(int, files_in_scratch(), 1), "no temporary file may be left");
+    cr_expect(eq(int, count_files(), 1), "no temporary file may be left");
     free(written);
     image_free(&img);
     cr_expect(img.data == NULL);
@@ -151,15 +88,15 @@ Test(image_file, round_trips)
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         image img = { sizes[s].width, sizes[s].height, sizes[s].channels, values };
         image back = { 0 };
-        char path[IMAGE_TEST_PATH];
+        char path[PATH_SIZE];
         conv2d_error err = { CONV2D_OK, "" };
-        scratch_path(path, sizes[s].channels == 1 ? "x.pgm" : "x.ppm");
+        in_scratch(path, sizes[s].channels == 1 ? "x.pgm" : "x.ppm");
         cr_assert(eq(int, image_write(path, &img, &err), CONV2D_OK), "%s", err.message);
         cr_assert(eq(int, image_read(path, &back, &err), CONV2D_OK), "%s", err.message);
         expect_image(&back, img.width, img.height, img.channels, values);
         image_free(&back);
         remove(path);
-        cr_expect(eq(int, files_in_scratch(), 0), "size %zu: no temporary file", s);
+        cr_expect(eq(int, count_files(), 0), "size %zu: no temporary file", s);
     }
     free(values);
 }
@@ -168,13 +105,13 @@ Test(image_file, values_are_clamped_and_rounded)
     static float values[10] = { -1, 0, 0.001f, 0.2f, 0.5f, 0.7f, 1, 2, NAN, INFINITY };
     static const unsigned char bytes[10] = { 0, 0, 0, 51, 128, 178, 255, 255, 0, 255 };
     image img = { 10, 1, 1, values };
-    char path[IMAGE_TEST_PATH];
+    char path[PATH_SIZE];
     unsigned char *written;
     size_t size;
     conv2d_error err = { CONV2D_OK, "" };
-    scratch_path(path, "rounding.pgm");
+    in_scratch(path, "rounding.pgm");
     cr_assert(eq(int, image_write(path, &img, &err), CONV2D_OK), "%s", err.message);
-    written = get_file(path, &size);
+    written = read_bytes(path, &size);
     cr_assert(eq(sz, size, 22));
     cr_assert(eq(int, memcmp(written, "P5\n10 1\n255\n", 12), 0));
     for (int i = 0; i < 10; i++)
@@ -234,7 +171,7 @@ Test(image, the_photograph)
     image img = { 0 };
     conv2d_error err = { CONV2D_OK, "" };
     size_t size;
-    unsigned char *bytes = get_file(path, &size);
+    unsigned char *bytes = read_bytes(path, &size);
     cr_assert(eq(sz, size, 15 + 300 * 200 * 3));
     cr_assert(eq(int, memcmp(bytes, "P6\n300 200\n255\n", 15), 0));
     cr_assert(eq(int, image_read(path, &img, &err), CONV2D_OK), "%s", err.message);
@@ -396,18 +333,18 @@ Test(image, cut_short_at_every_byte)
 }
 Test(image_file, files_that_cannot_be_read)
 {
-    char path[IMAGE_TEST_PATH], message[IMAGE_TEST_PATH + 64];
+    char path[PATH_SIZE], message[PATH_SIZE + 64];
     image img = { .width = -7 };
     conv2d_error err = { CONV2D_OK, "" };
-    scratch_path(path, "missing.ppm");
+    in_scratch(path, "missing.ppm");
     cr_assert(eq(int, image_read(path, &img, &err), CONV2D_ERR_IO));
     snprintf(message, sizeof message, "%s: cannot open the file (No such file or directory)",
              path);
     cr_expect(eq(str, err.message, message));
-    cr_assert(eq(int, image_read(image_scratch, &img, &err), CONV2D_ERR_IO));
+    cr_assert(eq(int, image_read(scratch_dir, &img, &err), CONV2D_ERR_IO));
     cr_expect(strstr(err.message, ": not a regular file") != NULL, "%s", err.message);
-    scratch_path(path, "short.ppm");
-    put_file(path, example_ppm, 20);
+    in_scratch(path, "short.ppm");
+    write_bytes(path, example_ppm, 20);
     cr_assert(eq(int, image_read(path, &img, &err), CONV2D_ERR_FORMAT));
     cr_expect(strstr(err.message, "short.ppm: truncated: the raster is 12 bytes (2 x 2 pixels "
                      "of 3 bytes) but the file holds 9 after the header") != NULL, "%s",
@@ -417,8 +354,8 @@ Test(image_file, files_that_cannot_be_read)
         memcpy(bytes, "P5\n200 200\n254\n", 15);
         memset(bytes + 15, 254, sizeof bytes - 15);
         bytes[15 + 20000] = 255;
-        scratch_path(path, "bright.pgm");
-        put_file(path, bytes, sizeof bytes);
+        in_scratch(path, "bright.pgm");
+        write_bytes(path, bytes, sizeof bytes);
         cr_assert(eq(int, image_read(path, &img, &err), CONV2D_ERR_FORMAT));
         cr_expect(strstr(err.message, "bright.pgm: the sample at row 100, column 0, channel 0 is "
                          "255, larger than the maxval 254") != NULL, "%s", err.message);
@@ -429,13 +366,13 @@ Test(image_file, a_failed_write_leaves_the_old_file)
 {
     static float zeros[100 * 100 * 3];
     image big = { 100, 100, 3, zeros };
-    char path[IMAGE_TEST_PATH];
+    char path[PATH_SIZE];
     unsigned char *after;
     size_t size;
     struct rlimit old_limit, limit;
     conv2d_error err = { CONV2D_OK, "" };
-    scratch_path(path, "x.ppm");
-    put_file(path, example_ppm, sizeof example_ppm);
+    in_scratch(path, "x.ppm");
+    write_bytes(path, example_ppm, sizeof example_ppm);
     {
         cr_assert(eq(int, getrlimit(RLIMIT_FSIZE, &old_limit), 0));
         limit = old_limit;
@@ -447,10 +384,10 @@ Test(image_file, a_failed_write_leaves_the_old_file)
         cr_expect(strstr(err.message, "x.ppm: cannot write the temporary file") != NULL
                   && strstr(err.message, "(File too large)") != NULL, "%s", err.message);
     }
-    after = get_file(path, &size);
+    after = read_bytes(path, &size);
     cr_assert(eq(sz, size, sizeof example_ppm));
     cr_expect(eq(int, memcmp(after, example_ppm, size), 0), "the old file must be intact");
-    cr_expect(eq(int, files_in_scratch(), 1), "the temporary file must be gone");
+    cr_expect(eq(int, count_files(), 1), "the temporary file must be gone");
     free(after);
 }
 Test(image_file, refused_writes_change_nothing)
@@ -458,12 +395,12 @@ Test(image_file, refused_writes_change_nothing)
     float values[12] = { 0 };
     image two_channels = { 2, 3, 2, values }, empty = { 0, 2, 1, values };
     image no_data = { 2, 2, 3, NULL }, fine = { 2, 2, 3, values };
-    char path[IMAGE_TEST_PATH];
+    char path[PATH_SIZE];
     unsigned char *after;
     size_t size;
     conv2d_error err = { CONV2D_OK, "" };
-    scratch_path(path, "x.ppm");
-    put_file(path, example_ppm, sizeof example_ppm);
+    in_scratch(path, "x.ppm");
+    write_bytes(path, example_ppm, sizeof example_ppm);
     {
         cr_expect(eq(int, image_write(path, &two_channels, &err), CONV2D_ERR_INPUT_SIZE));
         cr_expect(strstr(err.message, "x.ppm: an image has 1 channel (grey) or 3 (red, green, "
@@ -476,22 +413,22 @@ Test(image_file, refused_writes_change_nothing)
                   err.message);
     }
     {
-        char missing[IMAGE_TEST_PATH];
-        scratch_path(missing, "missing/x.ppm");
+        char missing[PATH_SIZE];
+        in_scratch(missing, "missing/x.ppm");
         cr_expect(eq(int, image_write(missing, &fine, &err), CONV2D_ERR_IO));
         cr_expect(strstr(err.message, "missing/x.ppm: cannot create the temporary file") != NULL
                   && strstr(err.message, "(No such file or directory)") != NULL,
                   "%s", err.message);
-        scratch_path(missing, "directory.ppm");
+        in_scratch(missing, "directory.ppm");
         cr_assert(eq(int, mkdir(missing, 0700), 0));
         cr_expect(eq(int, image_write(missing, &fine, &err), CONV2D_ERR_IO));
         cr_expect(strstr(err.message, "directory.ppm: cannot rename ") != NULL, "%s",
                   err.message);
     }
-    after = get_file(path, &size);
+    after = read_bytes(path, &size);
     cr_assert(eq(sz, size, sizeof example_ppm));
     cr_expect(eq(int, memcmp(after, example_ppm, size), 0), "the old file must be intact");
-    cr_expect(eq(int, files_in_scratch(), 2), "no temporary file may be left");
+    cr_expect(eq(int, count_files(), 2), "no temporary file may be left");
     free(after);
 }
 Test(image, grey)

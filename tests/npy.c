@@ -14,75 +14,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include "npy.h"
-
-#define PATH_SIZE 512
-
-static char scratch_dir[32];   /* "/tmp/conv2d-npy-XXXXXX", made unique */
-
-static void make_scratch(void)
-{
-    strcpy(scratch_dir, "/tmp/conv2d-npy-XXXXXX");
-    cr_assert(mkdtemp(scratch_dir) != NULL, "cannot create a scratch directory");
-}
-
-static void remove_scratch(void)
-{
-    DIR *dir = opendir(scratch_dir);
-    struct dirent *entry;
-    char path[PATH_SIZE];
-    if (dir == NULL)
-        return;
-    while ((entry = readdir(dir)) != NULL)
-        if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) {
-            snprintf(path, sizeof path, "%s/%s", scratch_dir, entry->d_name);
-            remove(path);
-        }
-    closedir(dir);
-    rmdir(scratch_dir);
-}
+#define SCRATCH_NAME "npy"
+#include "scratch.h"
 
 TestSuite(npy_file, .init = make_scratch, .fini = remove_scratch);
-static void in_scratch(char path[PATH_SIZE], const char *name)
-{
-    snprintf(path, PATH_SIZE, "%s/%s", scratch_dir, name);
-}
 
-static int count_files(void)
-{
-    DIR *dir = opendir(scratch_dir);
-    struct dirent *entry;
-    int count = 0;
-    cr_assert(dir != NULL);
-    while ((entry = readdir(dir)) != NULL)
-        count += strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0;
-    closedir(dir);
-    return count;
-}
-
-static void write_bytes(const char *path, const unsigned char *bytes, size_t size)
-{
-    FILE *stream = fopen(path, "wb");
-    cr_assert(stream != NULL, "cannot create %s", path);
-    cr_assert(eq(sz, fwrite(bytes, 1, size, stream), size));
-    cr_assert(eq(int, fclose(stream), 0));
-}
-
-static unsigned char *read_bytes(const char *path, size_t *size)
-{
-    FILE *stream = fopen(path, "rb");
-    unsigned char *bytes;
-    long length;
-    cr_assert(stream != NULL, "cannot open %s", path);
-    cr_assert(eq(int, fseek(stream, 0, SEEK_END), 0));
-    length = ftell(stream);
-    rewind(stream);
-    bytes = malloc((size_t)length + 1);
-    cr_assert(bytes != NULL);
-    cr_assert(eq(sz, fread(bytes, 1, (size_t)length, stream), (size_t)length));
-    fclose(stream);
-    *size = (size_t)length;
-    return bytes;
-}
 static unsigned long bits_of(float value)
 {
     uint32_t bits;
