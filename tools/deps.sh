@@ -32,13 +32,13 @@ if [ "$(id -u)" = 0 ]; then
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
   sudo="sudo "
 else
-  echo "conv2d: the $purpose needs Debian packages that are not installed:$missing" >&2
+  echo "conv2d: Debian packages needed for the $purpose are not installed:$missing" >&2
   echo "conv2d: install them with:" >&2
   echo "    sudo apt-get update && sudo $command" >&2
   exit 1
 fi
 
-echo "conv2d: installing what the $purpose needs:$missing"
+echo "conv2d: installing the Debian packages needed for the $purpose:$missing"
 export DEBIAN_FRONTEND=noninteractive
 ${sudo}apt-get update -q >/dev/null || {
   echo "conv2d: 'apt-get update' failed; run it yourself, then: $command" >&2; exit 1; }
