@@ -156,7 +156,8 @@ static void input_gradient_f32(const gradient_job *job, const float *w, const fl
                                         const long long *ws = job->w_shape, *ys = job->y_shape;
                                         long long in_per_group = ws[1], out_per_group = ws[0] / job->groups;
                                         long long group = c_in / in_per_group, c = c_in % in_per_group;
-                                        for (long long c_out = group * out_per_group; c_out < (group + 1) * out_per_group; c_out++)
+                                        long long first_out = group * out_per_group, end_out = first_out + out_per_group;
+                                        for (long long c_out = first_out; c_out < end_out; c_out++)
                                             for (long long u = 0; u < ws[2]; u++) {
                                                 long long oh = output_at(p + job->rows.pad_begin - u * job->rows.dilation,
                                                                          job->rows.stride, ys[2]);
@@ -197,7 +198,8 @@ static void input_gradient_f64(const gradient_job *job, const double *w, const d
                                         const long long *ws = job->w_shape, *ys = job->y_shape;
                                         long long in_per_group = ws[1], out_per_group = ws[0] / job->groups;
                                         long long group = c_in / in_per_group, c = c_in % in_per_group;
-                                        for (long long c_out = group * out_per_group; c_out < (group + 1) * out_per_group; c_out++)
+                                        long long first_out = group * out_per_group, end_out = first_out + out_per_group;
+                                        for (long long c_out = first_out; c_out < end_out; c_out++)
                                             for (long long u = 0; u < ws[2]; u++) {
                                                 long long oh = output_at(p + job->rows.pad_begin - u * job->rows.dilation,
                                                                          job->rows.stride, ys[2]);
@@ -216,10 +218,32 @@ static void input_gradient_f64(const gradient_job *job, const double *w, const d
                 }
             }
 }
+conv2d_status conv2d_check_gradients(const long long output_shape[4],
+                                     const long long grad_output_shape[4], int empty,
+                                     int have_x, int have_w, int have_dy,
+                                     int want_dx, int want_dw, conv2d_error *err)
+{
+    if (grad_output_shape == NULL)
+        return conv2d_fail(err, CONV2D_ERR_NULL, "the grad_output shape must not be NULL");
+    for (int i = 0; i < 4; i++)
+        if (grad_output_shape[i] != output_shape[i])
+            return conv2d_fail(err, CONV2D_ERR_SHAPE,
+                               "grad_output has shape [%lld, %lld, %lld, %lld] but the "
+                               "forward output has shape [%lld, %lld, %lld, %lld]",
+                               grad_output_shape[0], grad_output_shape[1],
+                               grad_output_shape[2], grad_output_shape[3], output_shape[0],
+                               output_shape[1], output_shape[2], output_shape[3]);
+    if ((!have_dy && !empty) || (want_dx && !have_w) || (want_dw && !have_x && !empty))
+        return conv2d_fail(err, CONV2D_ERR_NULL,
+                           "grad_output, and the input and weight that the wanted "
+                           "gradients need, must not be NULL");
+    return CONV2D_OK;
+}
+
+
 static conv2d_status check_backward(const conv2d_params *params,
                                     const long long input_shape[4],
                                     const long long weight_shape[4],
-                                    const long long grad_output_shape[4],
                                     gradient_job *job, conv2d_error *err)
 {
     conv2d_geometry g;
@@ -227,16 +251,6 @@ static conv2d_status check_backward(const conv2d_params *params,
                                                 job->y_shape, err);
     if (status != CONV2D_OK)
         return status;
-    if (grad_output_shape == NULL)
-        return conv2d_fail(err, CONV2D_ERR_NULL, "the grad_output shape must not be NULL");
-    for (int i = 0; i < 4; i++)
-        if (grad_output_shape[i] != job->y_shape[i])
-            return conv2d_fail(err, CONV2D_ERR_SHAPE,
-                               "grad_output has shape [%lld, %lld, %lld, %lld] but the "
-                               "forward output has shape [%lld, %lld, %lld, %lld]",
-                               grad_output_shape[0], grad_output_shape[1],
-                               grad_output_shape[2], grad_output_shape[3], job->y_shape[0],
-                               job->y_shape[1], job->y_shape[2], job->y_shape[3]);
     for (int i = 0; i < 4; i++) {
         job->x_shape[i] = input_shape[i];
         job->w_shape[i] = weight_shape[i];
@@ -254,16 +268,13 @@ conv2d_status conv2d_backward(const conv2d_params *params,
                               float *dx, float *dw, float *db, conv2d_error *err)
 {
     gradient_job job;
-    int empty = input_shape != NULL && input_shape[0] == 0;
-    conv2d_status status = check_backward(params, input_shape, weight_shape,
-                                          grad_output_shape, &job, err);
+    conv2d_status status = check_backward(params, input_shape, weight_shape, &job, err);
+    if (status == CONV2D_OK)
+        status = conv2d_check_gradients(job.y_shape, grad_output_shape, input_shape[0] == 0,
+                                        x != NULL, w != NULL, dy != NULL, dx != NULL,
+                                        dw != NULL, err);
     if (status != CONV2D_OK)
         return status;
-    if ((dy == NULL && !empty) || (dx != NULL && w == NULL)
-        || (dw != NULL && x == NULL && !empty))
-        return conv2d_fail(err, CONV2D_ERR_NULL,
-                           "grad_output, and the input and weight that the wanted "
-                           "gradients need, must not be NULL");
     if (db != NULL) bias_gradient_f32(&job, dy, db);
     if (dw != NULL) weight_gradient_f32(&job, x, dy, dw);
     if (dx != NULL) input_gradient_f32(&job, w, dy, NULL, dx);
@@ -277,16 +288,13 @@ conv2d_status conv2d_backward_f64(const conv2d_params *params,
                                   double *dx, double *dw, double *db, conv2d_error *err)
 {
     gradient_job job;
-    int empty = input_shape != NULL && input_shape[0] == 0;
-    conv2d_status status = check_backward(params, input_shape, weight_shape,
-                                          grad_output_shape, &job, err);
+    conv2d_status status = check_backward(params, input_shape, weight_shape, &job, err);
+    if (status == CONV2D_OK)
+        status = conv2d_check_gradients(job.y_shape, grad_output_shape, input_shape[0] == 0,
+                                        x != NULL, w != NULL, dy != NULL, dx != NULL,
+                                        dw != NULL, err);
     if (status != CONV2D_OK)
         return status;
-    if ((dy == NULL && !empty) || (dx != NULL && w == NULL)
-        || (dw != NULL && x == NULL && !empty))
-        return conv2d_fail(err, CONV2D_ERR_NULL,
-                           "grad_output, and the input and weight that the wanted "
-                           "gradients need, must not be NULL");
     if (db != NULL) bias_gradient_f64(&job, dy, db);
     if (dw != NULL) weight_gradient_f64(&job, x, dy, dw);
     if (dx != NULL) input_gradient_f64(&job, w, dy, NULL, dx);

@@ -359,25 +359,13 @@ conv2d_status conv2d_backward_loops(const conv2d_params *params,
                                     float *dx, float *dw, float *db, conv2d_error *err)
 {
         fast_layer L;
-        int empty = input_shape != NULL && input_shape[0] == 0;
         conv2d_status status = describe_layer(params, input_shape, weight_shape, &L, err);
+        if (status == CONV2D_OK)
+            status = conv2d_check_gradients(L.y_shape, grad_output_shape, input_shape[0] == 0,
+                                            x != NULL, w != NULL, dy != NULL, dx != NULL,
+                                            dw != NULL, err);
         if (status != CONV2D_OK)
             return status;
-        if (grad_output_shape == NULL)
-            return conv2d_fail(err, CONV2D_ERR_NULL, "the grad_output shape must not be NULL");
-        for (int i = 0; i < 4; i++)
-            if (grad_output_shape[i] != L.y_shape[i])
-                return conv2d_fail(err, CONV2D_ERR_SHAPE,
-                                   "grad_output has shape [%lld, %lld, %lld, %lld] but the "
-                                   "forward output has shape [%lld, %lld, %lld, %lld]",
-                                   grad_output_shape[0], grad_output_shape[1], grad_output_shape[2],
-                                   grad_output_shape[3], L.y_shape[0], L.y_shape[1], L.y_shape[2],
-                                   L.y_shape[3]);
-        if ((dy == NULL && !empty) || (dx != NULL && w == NULL)
-            || (dw != NULL && x == NULL && !empty))
-            return conv2d_fail(err, CONV2D_ERR_NULL,
-                               "grad_output, and the input and weight that the wanted "
-                               "gradients need, must not be NULL");
     if (db != NULL) bias_gradient(&L, dy, db);
     if (dw != NULL) weight_gradient_loops(&L, x, dy, dw);
     if (dx != NULL) input_gradient_loops(&L, w, dy, dx);
@@ -756,25 +744,13 @@ static conv2d_status backward_lowered(const conv2d_params *params, const float *
                                       conv2d_error *err)
 {
         fast_layer L;
-        int empty = input_shape != NULL && input_shape[0] == 0;
         conv2d_status status = describe_layer(params, input_shape, weight_shape, &L, err);
+        if (status == CONV2D_OK)
+            status = conv2d_check_gradients(L.y_shape, grad_output_shape, input_shape[0] == 0,
+                                            x != NULL, w != NULL, dy != NULL, dx != NULL,
+                                            dw != NULL, err);
         if (status != CONV2D_OK)
             return status;
-        if (grad_output_shape == NULL)
-            return conv2d_fail(err, CONV2D_ERR_NULL, "the grad_output shape must not be NULL");
-        for (int i = 0; i < 4; i++)
-            if (grad_output_shape[i] != L.y_shape[i])
-                return conv2d_fail(err, CONV2D_ERR_SHAPE,
-                                   "grad_output has shape [%lld, %lld, %lld, %lld] but the "
-                                   "forward output has shape [%lld, %lld, %lld, %lld]",
-                                   grad_output_shape[0], grad_output_shape[1], grad_output_shape[2],
-                                   grad_output_shape[3], L.y_shape[0], L.y_shape[1], L.y_shape[2],
-                                   L.y_shape[3]);
-        if ((dy == NULL && !empty) || (dx != NULL && w == NULL)
-            || (dw != NULL && x == NULL && !empty))
-            return conv2d_fail(err, CONV2D_ERR_NULL,
-                               "grad_output, and the input and weight that the wanted "
-                               "gradients need, must not be NULL");
     conv2d_blocking blocking;
     float *col = NULL;
     conv2d_choose_blocking(&blocking);

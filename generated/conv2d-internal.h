@@ -35,6 +35,10 @@ static inline double conv2d_tolerance(double reference, double abs_sum, long lon
 }
 int conv2d_preimages(long long i, const conv_axis *axis, conv2d_padding_mode mode,
                      long long first[3], long long last[3]);
+conv2d_status conv2d_check_gradients(const long long output_shape[4],
+                                     const long long grad_output_shape[4], int empty,
+                                     int have_x, int have_w, int have_dy,
+                                     int want_dx, int want_dw, conv2d_error *err);
 void conv2d_interior(long long offset, long long stride, long long size,
                      long long outputs, long long *first, long long *last);
 void conv2d_gemm_simple(long long m, long long n, long long k,
