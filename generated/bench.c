@@ -132,32 +132,41 @@ typedef struct {
     const bench_layer *layer;
 } bench_context;
 
-enum { VARIANTS = 5 };   /* the last, direct, has no backward passes */
-static const char *const variant_names[VARIANTS] = { "naive", "loops", "im2col", "gemm",
-                                                     "direct" };
+/* The same table as the tests': the naive loops first, then every
+   variant of the chapter, with NULL for a missing backward pass. */
+typedef conv2d_status forward_function(const conv2d_params *, const float *,
+                                       const long long[4], const float *,
+                                       const long long[4], const float *, long long,
+                                       float *, conv2d_error *);
+typedef conv2d_status backward_function(const conv2d_params *, const float *,
+                                        const long long[4], const float *,
+                                        const long long[4], const float *,
+                                        const long long[4], float *, float *, float *,
+                                        conv2d_error *);
+static const struct {
+    const char *name;
+    forward_function *forward;
+    backward_function *backward;
+} fast_variants[] = {
+    { "naive", conv2d_forward, conv2d_backward },
+    { "loops", conv2d_forward_loops, conv2d_backward_loops },
+    { "im2col", conv2d_forward_im2col, conv2d_backward_im2col },
+    { "gemm", conv2d_forward_gemm, conv2d_backward_gemm },
+    { "direct", conv2d_forward_direct, NULL },
+};
+enum { VARIANTS = sizeof fast_variants / sizeof fast_variants[0] };
 
 static int run_variant(void *context)
 {
     bench_context *b = context;
     const conv2d_params *p = &b->params;
-    static conv2d_status (*const forward[VARIANTS])(const conv2d_params *, const float *,
-                                                    const long long[4], const float *,
-                                                    const long long[4], const float *,
-                                                    long long, float *, conv2d_error *) = {
-        conv2d_forward, conv2d_forward_loops, conv2d_forward_im2col, conv2d_forward_gemm,
-        conv2d_forward_direct };
-    static conv2d_status (*const backward[4])(const conv2d_params *, const float *,
-                                              const long long[4], const float *,
-                                              const long long[4], const float *,
-                                              const long long[4], float *, float *, float *,
-                                              conv2d_error *) = {
-        conv2d_backward, conv2d_backward_loops, conv2d_backward_im2col, conv2d_backward_gemm };
     if (b->pass == FORWARD)
-        return forward[b->variant](p, b->x, b->xs, b->w, b->ws, NULL, 0, b->y, NULL) != CONV2D_OK;
-    return backward[b->variant](p, b->x, b->xs, b->w, b->ws, b->y, b->ys,
-                                b->pass == BACKWARD_DATA ? b->dx : NULL,
-                                b->pass == BACKWARD_WEIGHTS ? b->dw : NULL, NULL, NULL)
-           != CONV2D_OK;
+        return fast_variants[b->variant].forward(p, b->x, b->xs, b->w, b->ws, NULL, 0, b->y,
+                                                 NULL) != CONV2D_OK;
+    return fast_variants[b->variant].backward(p, b->x, b->xs, b->w, b->ws, b->y, b->ys,
+                                              b->pass == BACKWARD_DATA ? b->dx : NULL,
+                                              b->pass == BACKWARD_WEIGHTS ? b->dw : NULL,
+                                              NULL, NULL) != CONV2D_OK;
 }
 #ifdef CONV2D_BENCH_OPENBLAS
 static void bench_im2col(const bench_context *b, long long n, long long g, float *col,
@@ -390,12 +399,13 @@ static int time_layer(const bench_layer *l)
             const char *pass_name = pass_names[pass];
             omp_set_num_threads(threads);
             b.pass = (bench_pass)pass;
-            for (int v = threads == 1 ? 0 : 1; v < VARIANTS - (pass != FORWARD) && !failed;
-                 v++) {
+            for (int v = threads == 1 ? 0 : 1; v < VARIANTS && !failed; v++) {
+                if (pass != FORWARD && fast_variants[v].backward == NULL)
+                    continue;
                 b.variant = v;
                 failed = time_it(run_variant, &b, flops, &rate) != 0;
                 if (!failed)
-                    bench_report(l->name, pass_name, variant_names[v], threads, &rate);
+                    bench_report(l->name, pass_name, fast_variants[v].name, threads, &rate);
                 if (!failed && rate.median > best.median)
                     best = rate;
             }

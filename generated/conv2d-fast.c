@@ -246,6 +246,7 @@ conv2d_status conv2d_forward_direct(const conv2d_params *params,
     }
     return CONV2D_OK;
 }
+
 static void bias_gradient(const fast_layer *L, const float *dy, float *db)
 {
     for (long long c_out = 0; c_out < L->y_shape[1]; c_out++) {

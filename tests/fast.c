@@ -120,7 +120,7 @@ static const struct {
     { "loops", conv2d_forward_loops, conv2d_backward_loops },
     { "im2col", conv2d_forward_im2col, conv2d_backward_im2col },
     { "gemm", conv2d_forward_gemm, conv2d_backward_gemm },
-    { "direct", conv2d_forward_direct, conv2d_backward_gemm },
+    { "direct", conv2d_forward_direct, NULL },
 };
 enum { VARIANTS = sizeof fast_variants / sizeof fast_variants[0] };
 
@@ -181,11 +181,14 @@ static void check_variants(const char *what, const conv2d_params *p, const float
             cr_assert(eq(int, fast_variants[v].forward(p, x, xs, w, ws, b, bias_length, fy, &err),
                          CONV2D_OK), "%s, %s: %s", what, name, err.message);
             expect_near(what, name, "y", fy, y, y_abs, y_count, ws[1] * ws[2] * ws[3] + (b != NULL));
-            cr_assert(eq(int, fast_variants[v].backward(p, x, xs, w, ws, dy, ys, fdx, fdw, fdb, &err),
-                         CONV2D_OK), "%s, %s: %s", what, name, err.message);
-            expect_near(what, name, "dx", fdx, dx, dx_abs, x_count, reach);
-            expect_near(what, name, "dw", fdw, dw, dw_abs, w_count, outputs);
-            expect_near(what, name, "db", fdb, db, db_abs, ws[0], outputs);
+            if (fast_variants[v].backward != NULL) {
+                cr_assert(eq(int, fast_variants[v].backward(p, x, xs, w, ws, dy, ys, fdx, fdw, fdb,
+                                                            &err),
+                             CONV2D_OK), "%s, %s: %s", what, name, err.message);
+                expect_near(what, name, "dx", fdx, dx, dx_abs, x_count, reach);
+                expect_near(what, name, "dw", fdw, dw, dw_abs, w_count, outputs);
+                expect_near(what, name, "db", fdb, db, db_abs, ws[0], outputs);
+            }
         }
     }
     {
@@ -354,6 +357,8 @@ Test(fast, invalid_arguments_are_refused)
         cr_assert(eq(int, fast_variants[v].forward(&p, x, xs, w, (long long[4]){ 2, 3, 3, 3 },
                                               NULL, 0, y, &err), CONV2D_ERR_CHANNELS));
         cr_assert(eq(flt, y[0], 12345.0f), "a failed call wrote the output");
+        if (fast_variants[v].backward == NULL)
+            continue;
         cr_assert(eq(int, fast_variants[v].backward(&p, x, xs, w, ws, dy,
                                                (long long[4]){ 1, 2, 3, 4 }, y, NULL, NULL,
                                                &err), CONV2D_ERR_SHAPE));
