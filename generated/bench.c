@@ -134,19 +134,10 @@ typedef struct {
 
 /* The same table as the tests': the naive loops first, then every
    variant of the chapter, with NULL for a missing backward pass. */
-typedef conv2d_status forward_function(const conv2d_params *, const float *,
-                                       const long long[4], const float *,
-                                       const long long[4], const float *, long long,
-                                       float *, conv2d_error *);
-typedef conv2d_status backward_function(const conv2d_params *, const float *,
-                                        const long long[4], const float *,
-                                        const long long[4], const float *,
-                                        const long long[4], float *, float *, float *,
-                                        conv2d_error *);
 static const struct {
     const char *name;
-    forward_function *forward;
-    backward_function *backward;
+    conv2d_forward_function *forward;
+    conv2d_backward_function *backward;
 } fast_variants[] = {
     { "naive", conv2d_forward, conv2d_backward },
     { "loops", conv2d_forward_loops, conv2d_backward_loops },

@@ -288,5 +288,15 @@ conv2d_status conv2d_backward_gemm(const conv2d_params *params,
                                    const float *w, const long long weight_shape[4],
                                    const float *dy, const long long grad_output_shape[4],
                                    float *dx, float *dw, float *db, conv2d_error *err);
+/* Chapter 5: the type of every forward and every backward variant. */
+typedef conv2d_status conv2d_forward_function(const conv2d_params *, const float *,
+                                              const long long[4], const float *,
+                                              const long long[4], const float *, long long,
+                                              float *, conv2d_error *);
+typedef conv2d_status conv2d_backward_function(const conv2d_params *, const float *,
+                                               const long long[4], const float *,
+                                               const long long[4], const float *,
+                                               const long long[4], float *, float *,
+                                               float *, conv2d_error *);
 
 #endif

@@ -103,19 +103,10 @@ Test(fast, matrix_products)
                        variant >> 2 & 1, 0);
         }
 }
-typedef conv2d_status forward_function(const conv2d_params *, const float *,
-                                       const long long[4], const float *,
-                                       const long long[4], const float *, long long,
-                                       float *, conv2d_error *);
-typedef conv2d_status backward_function(const conv2d_params *, const float *,
-                                        const long long[4], const float *,
-                                        const long long[4], const float *,
-                                        const long long[4], float *, float *, float *,
-                                        conv2d_error *);
 static const struct {
     const char *name;
-    forward_function *forward;
-    backward_function *backward;
+    conv2d_forward_function *forward;
+    conv2d_backward_function *backward;
 } fast_variants[] = {
     { "loops", conv2d_forward_loops, conv2d_backward_loops },
     { "im2col", conv2d_forward_im2col, conv2d_backward_im2col },
