@@ -1,6 +1,6 @@
 /* image.c: reading and writing binary PGM and PPM images.
    Tangled from the book (the appendix on images); edit the .nw sources. */
-#define _POSIX_C_SOURCE 200809L  /* for fileno, fstat, fsync and getpid */
+#define _POSIX_C_SOURCE 200809L  /* for fileno and fsync */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "image.h"
+#include "conv2d-file.h"
 #include "conv2d-internal.h"
 
 #define IMAGE_HEADER_LIMIT 16384    /* the longest header we read, comments included */
@@ -283,27 +283,6 @@ conv2d_status image_parse(const unsigned char *bytes, size_t size, image *img,
     image_fill(img, &layout, data);
     return CONV2D_OK;
 }
-static conv2d_status image_file_size(FILE *stream, const char *path,
-                                     unsigned long long *size, conv2d_error *err)
-{
-    struct stat info;
-    if (fstat(fileno(stream), &info) != 0)
-        return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot find the size of the file (%s)",
-                           path, strerror(errno));
-    if (!S_ISREG(info.st_mode))
-        return conv2d_fail(err, CONV2D_ERR_IO, "%s: not a regular file", path);
-    *size = (unsigned long long)info.st_size;
-    return CONV2D_OK;
-}
-
-static conv2d_status image_read_failed(FILE *stream, const char *path, conv2d_error *err)
-{
-    if (ferror(stream))
-        return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot read the file (%s)", path,
-                           strerror(errno));
-    return conv2d_fail(err, CONV2D_ERR_IO, "%s: the file ended early; did it change while "
-                       "it was read?", path);
-}
 static conv2d_status image_read_header(FILE *stream, unsigned long long size,
                                        image_layout *layout, conv2d_error *err)
 {
@@ -311,7 +290,7 @@ static conv2d_status image_read_header(FILE *stream, unsigned long long size,
     size_t wanted = size < IMAGE_HEADER_LIMIT ? (size_t)size : IMAGE_HEADER_LIMIT;
     conv2d_status status;
     if (fread(header, 1, wanted, stream) != wanted)
-        return image_read_failed(stream, layout->name, err);
+        return conv2d_read_failed(stream, layout->name, err);
     status = image_parse_header(header, wanted, size, layout, err);
     if (status == CONV2D_OK)
         status = image_check_layout(layout, size, err);
@@ -323,13 +302,13 @@ static conv2d_status image_read_raster(FILE *stream, const image_layout *layout,
     unsigned char block[IMAGE_BLOCK];
     long long done = 0;
     if (fseek(stream, (long)layout->raster_offset, SEEK_SET) != 0)
-        return image_read_failed(stream, layout->name, err);
+        return conv2d_read_failed(stream, layout->name, err);
     while (done < layout->samples) {
         long long n = layout->samples - done < IMAGE_BLOCK ? layout->samples - done
                                                            : IMAGE_BLOCK;
         conv2d_status status;
         if (fread(block, 1, (size_t)n, stream) != (size_t)n)
-            return image_read_failed(stream, layout->name, err);
+            return conv2d_read_failed(stream, layout->name, err);
         status = image_decode(block, done, n, layout, data, err);
         if (status != CONV2D_OK)
             return status;
@@ -349,7 +328,7 @@ conv2d_status image_read(const char *path, image *img, conv2d_error *err)
     if ((stream = fopen(path, "rb")) == NULL)
         return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot open the file (%s)", path,
                            strerror(errno));
-    status = image_file_size(stream, path, &size, err);
+    status = conv2d_file_size(stream, path, &size, err);
     if (status == CONV2D_OK)
         status = image_read_header(stream, size, &layout, err);
     if (status == CONV2D_OK)
@@ -402,26 +381,6 @@ static unsigned char image_byte(float value)
         return 255;
     return (unsigned char)((double)value * 255 + 0.5);
 }
-static conv2d_status image_create_temporary(const char *path,
-                                            char temp_path[IMAGE_PATH_SIZE],
-                                            FILE **stream, conv2d_error *err)
-{
-    for (int attempt = 0; attempt < 100; attempt++) {
-        int n = snprintf(temp_path, IMAGE_PATH_SIZE, "%s.tmp-%ld-%d", path,
-                         (long)getpid(), attempt);
-        if (n < 0 || n >= IMAGE_PATH_SIZE)
-            return conv2d_fail(err, CONV2D_ERR_IO, "%s: the path is too long for a "
-                               "temporary file", path);
-        errno = 0;
-        if ((*stream = fopen(temp_path, "wbx")) != NULL)
-            return CONV2D_OK;
-        if (errno != EEXIST)
-            return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot create the temporary file "
-                               "%s (%s)", path, temp_path, strerror(errno));
-    }
-    return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot create a temporary file: 100 names "
-                       "like %s are taken", path, temp_path);
-}
 static int image_write_contents(FILE *stream, const image *img, long long samples)
 {
     unsigned char block[IMAGE_BLOCK];
@@ -447,33 +406,20 @@ conv2d_status image_write(const char *path, const image *img, conv2d_error *err)
     char temp_path[IMAGE_PATH_SIZE];
     long long samples = 0;
     FILE *stream = NULL;
-    int written, error;
+    int written;
     conv2d_status status;
     if (path == NULL)
         return conv2d_fail(err, CONV2D_ERR_NULL, "image_write: path must not be NULL");
     status = image_check(path, img, &samples, err);
     if (status == CONV2D_OK)
-        status = image_create_temporary(path, temp_path, &stream, err);
+        status = conv2d_create_temporary(path, temp_path, sizeof temp_path, &stream, err);
     if (status != CONV2D_OK)
         return status;
     written = image_write_contents(stream, img, samples);
-    error = errno;
-    if (fclose(stream) != 0 && written) {
-        written = 0;
-        error = errno;
-    }
-    if (!written) {
-        remove(temp_path);
-        return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot write the temporary file %s (%s)",
-                           path, temp_path, strerror(error));
-    }
-    if (rename(temp_path, path) != 0) {
-        error = errno;
-        remove(temp_path);
-        return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot rename %s to it (%s)", path,
-                           temp_path, strerror(error));
-    }
-    return CONV2D_OK;
+    status = conv2d_close_temporary(stream, written, path, temp_path, err);
+    if (status == CONV2D_OK)
+        status = conv2d_replace_with_temporary(temp_path, path, err);
+    return status;
 }
 conv2d_status image_to_grey(const image *in, image *out, conv2d_error *err)
 {

@@ -1,6 +1,6 @@
 /* npy.c: reading and writing .npy files.
    Tangled from the book (the appendix on .npy files); edit the .nw sources. */
-#define _POSIX_C_SOURCE 200809L  /* for fileno, fstat, fsync and getpid */
+#define _POSIX_C_SOURCE 200809L  /* for fileno and fsync */
 #include <errno.h>
 #include <float.h>
 #include <limits.h>
@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "npy.h"
+#include "conv2d-file.h"
 #include "conv2d-internal.h"
 
 static const unsigned char npy_magic[6] = { 0x93, 'N', 'U', 'M', 'P', 'Y' };
@@ -475,26 +475,6 @@ conv2d_status npy_parse(const unsigned char *bytes, size_t size, npy_array *arra
     array->data = data;
     return CONV2D_OK;
 }
-static conv2d_status regular_file_size(FILE *stream, const char *path,
-                                       unsigned long long *size, conv2d_error *err)
-{
-    struct stat info;
-    if (fstat(fileno(stream), &info) != 0)
-        return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot find the size of the file (%s)",
-                           path, strerror(errno));
-    if (!S_ISREG(info.st_mode))
-        return conv2d_fail(err, CONV2D_ERR_IO, "%s: not a regular file", path);
-    *size = (unsigned long long)info.st_size;
-    return CONV2D_OK;
-}
-static conv2d_status read_failed(FILE *stream, const npy_layout *layout, conv2d_error *err)
-{
-    if (ferror(stream))
-        return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot read the file (%s)",
-                           layout->name, strerror(errno));
-    return conv2d_fail(err, CONV2D_ERR_IO, "%s: the file ended early; did it change "
-                       "while it was read?", layout->name);
-}
 static conv2d_status read_layout(FILE *stream, unsigned long long size, npy_layout *layout,
                                  conv2d_error *err)
 {
@@ -503,13 +483,13 @@ static conv2d_status read_layout(FILE *stream, unsigned long long size, npy_layo
     size_t got = fread(prefix, 1, sizeof prefix, stream);
     conv2d_status status;
     if (ferror(stream))
-        return read_failed(stream, layout, err);
+        return conv2d_read_failed(stream, layout->name, err);
     status = parse_prefix(prefix, got, size, layout, err);
     if (status != CONV2D_OK)
         return status;
     if (fseek(stream, (long)layout->header_offset, SEEK_SET) != 0
         || fread(header, 1, layout->header_length, stream) != layout->header_length)
-        return read_failed(stream, layout, err);
+        return conv2d_read_failed(stream, layout->name, err);
     status = parse_header(header, layout->header_length, layout, err);
     if (status == CONV2D_OK)
         status = check_layout(layout, size, err);
@@ -524,7 +504,7 @@ static conv2d_status read_items(FILE *stream, const npy_layout *layout, void *da
         long long n = layout->count - done < per_block ? layout->count - done : per_block;
         size_t bytes = (size_t)n * (size_t)layout->item_size;
         if (fread(block, 1, bytes, stream) != bytes)
-            return read_failed(stream, layout, err);
+            return conv2d_read_failed(stream, layout->name, err);
         if (to_double)
             decode_items(block, n, layout, NULL, (double *)data + done);
         else
@@ -544,7 +524,7 @@ static conv2d_status read_file(const char *path, int to_double, npy_layout *layo
     if (stream == NULL)
         return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot open the file (%s)",
                            path, strerror(errno));
-    status = regular_file_size(stream, path, &size, err);
+    status = conv2d_file_size(stream, path, &size, err);
     if (status == CONV2D_OK)
         status = read_layout(stream, size, layout, err);
     if (status == CONV2D_OK)
@@ -680,33 +660,6 @@ conv2d_status npy_encode(unsigned char **bytes, size_t *size, const float *data,
     *size = header_size + (size_t)count * 4;
     return CONV2D_OK;
 }
-static conv2d_status create_temporary(npy_staged *file, const char *path, FILE **stream,
-                                      conv2d_error *err)
-{
-    size_t length = strlen(path);
-    if (length >= sizeof file->path)
-        return conv2d_fail(err, CONV2D_ERR_IO, "%s: the path is too long (%zu characters)",
-                           path, length);
-    memmove(file->path, path, length + 1);
-    for (int attempt = 0; attempt < 100; attempt++) {
-        {
-            int n = snprintf(file->temp_path, sizeof file->temp_path, "%s.tmp-%ld-%d",
-                             file->path, (long)getpid(), attempt);
-            if (n < 0 || (size_t)n >= sizeof file->temp_path)
-                return conv2d_fail(err, CONV2D_ERR_IO, "%s: the path is too long for a temporary "
-                                   "file", file->path);
-            errno = 0;
-            *stream = fopen(file->temp_path, "wbx");
-            if (*stream != NULL)
-                return CONV2D_OK;
-            if (errno != EEXIST)
-                return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot create the temporary file %s (%s)",
-                                   file->path, file->temp_path, strerror(errno));
-        }
-    }
-    return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot create a temporary file: 100 names "
-                       "like %s are taken", file->path, file->temp_path);
-}
 static int write_contents(FILE *stream, const unsigned char *header, size_t header_size,
                           const float *data, long long count)
 {
@@ -731,30 +684,27 @@ conv2d_status npy_stage(npy_staged *file, const char *path, const float *data, i
     size_t header_size = 0;
     long long count = 0;
     FILE *stream = NULL;
-    int written, error;
+    int written;
     conv2d_status status;
     if (file == NULL || path == NULL)
         return conv2d_fail(err, CONV2D_ERR_NULL, "npy_stage: file and path must not be NULL");
     file->staged = 0;
     status = check_shape_to_write(path, data, ndim, shape, &count, err);
-    if (status == CONV2D_OK)
-        status = create_temporary(file, path, &stream, err);
+    if (status == CONV2D_OK && strlen(path) >= sizeof file->path)
+        status = conv2d_fail(err, CONV2D_ERR_IO, "%s: the path is too long (%zu characters)",
+                             path, strlen(path));
+    if (status != CONV2D_OK)
+        return status;
+    memmove(file->path, path, strlen(path) + 1);
+    status = conv2d_create_temporary(file->path, file->temp_path, sizeof file->temp_path,
+                                     &stream, err);
     if (status != CONV2D_OK)
         return status;
     build_header(header, ndim, shape, &header_size);
     written = write_contents(stream, header, header_size, data, count);
-    error = errno;
-    if (fclose(stream) != 0 && written) {
-        written = 0;
-        error = errno;
-    }
-    if (!written) {
-        remove(file->temp_path);
-        return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot write the temporary file %s (%s)",
-                           file->path, file->temp_path, strerror(error));
-    }
-    file->staged = 1;
-    return CONV2D_OK;
+    status = conv2d_close_temporary(stream, written, file->path, file->temp_path, err);
+    file->staged = status == CONV2D_OK;
+    return status;
 }
 conv2d_status npy_commit(npy_staged *file, conv2d_error *err)
 {
@@ -763,13 +713,7 @@ conv2d_status npy_commit(npy_staged *file, conv2d_error *err)
     if (!file->staged)
         return conv2d_fail(err, CONV2D_ERR_IO, "npy_commit: no file is staged");
     file->staged = 0;
-    if (rename(file->temp_path, file->path) != 0) {
-        int error = errno;
-        remove(file->temp_path);
-        return conv2d_fail(err, CONV2D_ERR_IO, "%s: cannot rename %s to it (%s)",
-                           file->path, file->temp_path, strerror(error));
-    }
-    return CONV2D_OK;
+    return conv2d_replace_with_temporary(file->temp_path, file->path, err);
 }
 
 void npy_discard(npy_staged *file)
