@@ -14,6 +14,8 @@ conv2d_status conv2d_fail(conv2d_error *err, conv2d_status status,
                           const char *format, ...) CONV2D_PRINTF_LIKE(3, 4);
 int conv2d_add_fits(long long a, long long b, long long *sum);
 int conv2d_mul_fits(long long a, long long b, long long *product);
+conv2d_status conv2d_check_axis(const conv_axis *axis, const char *where,
+                                conv2d_error *err);
 /* The offset of element (i0, i1, i2, i3) of a C-order array of this shape. */
 static inline long long conv2d_offset(const long long shape[4], long long i0,
                                       long long i1, long long i2, long long i3)

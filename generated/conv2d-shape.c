@@ -18,7 +18,7 @@ int conv2d_mul_fits(long long a, long long b, long long *product)
     *product = a * b;
     return 1;
 }
-static conv2d_status check_axis(const conv_axis *axis, const char *where,
+conv2d_status conv2d_check_axis(const conv_axis *axis, const char *where,
                                 conv2d_error *err)
 {
     if (axis->input < 0)
@@ -44,7 +44,7 @@ static conv2d_status axis_output_length(const conv_axis *axis, const char *where
                                         long long *output, conv2d_error *err)
 {
     long long padded, span;
-    conv2d_status status = check_axis(axis, where, err);
+    conv2d_status status = conv2d_check_axis(axis, where, err);
     if (status != CONV2D_OK)
         return status;
     if (!conv2d_add_fits(axis->input, axis->pad_begin, &padded)

@@ -30,18 +30,9 @@ static conv2d_status pool_axis_length(const conv_axis *axis, int ceil_mode,
                                       conv2d_error *err)
 {
     long long padded, span, room, count;
-    if (axis->kernel < 1)
-        return conv2d_fail(err, CONV2D_ERR_KERNEL_SIZE,
-                           "%skernel size must be >= 1, got %lld", where, axis->kernel);
-    if (axis->stride < 1)
-        return conv2d_fail(err, CONV2D_ERR_STRIDE,
-                           "%sstride must be >= 1, got %lld", where, axis->stride);
-    if (axis->dilation < 1)
-        return conv2d_fail(err, CONV2D_ERR_DILATION,
-                           "%sdilation must be >= 1, got %lld", where, axis->dilation);
-    if (axis->pad_begin < 0)
-        return conv2d_fail(err, CONV2D_ERR_PADDING,
-                           "%spadding must be >= 0, got %lld", where, axis->pad_begin);
+    conv2d_status status = conv2d_check_axis(axis, where, err);
+    if (status != CONV2D_OK)
+        return status;
     if (axis->pad_begin > axis->kernel / 2)
         return conv2d_fail(err, CONV2D_ERR_PADDING,
                            "%spadding %lld is more than half the kernel size %lld "
