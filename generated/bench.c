@@ -143,7 +143,8 @@ static const struct {
     { "loops", conv2d_forward_loops, conv2d_backward_loops },
     { "im2col", conv2d_forward_im2col, conv2d_backward_im2col },
     { "gemm", conv2d_forward_gemm, conv2d_backward_gemm },
-    { "direct", conv2d_forward_direct, NULL },
+    { "blocked", conv2d_forward_blocked, NULL },
+    { "direct", conv2d_forward_direct, conv2d_backward_direct },
 };
 enum { VARIANTS = sizeof fast_variants / sizeof fast_variants[0] };
 
@@ -158,6 +159,36 @@ static int run_variant(void *context)
                                               b->pass == BACKWARD_DATA ? b->dx : NULL,
                                               b->pass == BACKWARD_WEIGHTS ? b->dw : NULL,
                                               NULL, NULL) != CONV2D_OK;
+}
+typedef struct {
+    const bench_context *layer;
+    float *x, *w, *y;
+} blocked_context;
+
+static int run_on_blocked(void *context)
+{
+    blocked_context *c = context;
+    const bench_context *b = c->layer;
+    return conv2d_forward_on_blocked(&b->params, c->x, b->xs, c->w, b->ws, NULL, 0, c->y,
+                                     NULL) != CONV2D_OK;
+}
+
+static float *cache_line_floats(long long count)
+{
+    size_t bytes = sizeof(float) * (size_t)count;
+    return aligned_alloc(64, (bytes + 63) / 64 * 64);
+}
+
+static int set_up_blocked(const bench_context *b, blocked_context *c)
+{
+    c->layer = b;
+    c->x = cache_line_floats(conv2d_blocked_count(b->xs));
+    c->w = cache_line_floats(conv2d_blocked_weight_count(b->ws));
+    c->y = cache_line_floats(conv2d_blocked_count(b->ys));
+    if (c->x == NULL || c->w == NULL || c->y == NULL)
+        return 1;
+    return conv2d_to_blocked(b->x, b->xs, c->x, NULL) != CONV2D_OK
+           || conv2d_weights_to_blocked(b->w, b->ws, c->w, NULL) != CONV2D_OK;
 }
 #ifdef CONV2D_BENCH_OPENBLAS
 static void bench_im2col(const bench_context *b, long long n, long long g, float *col,
@@ -356,6 +387,7 @@ static void measure_machine(void)
 static int time_layer(const bench_layer *l)
 {
     bench_context b = { 0 };
+    blocked_context blocked = { 0 };
     double flops = layer_flops(l);
     long long o = out_size(l);
     int failed = 0;
@@ -384,9 +416,10 @@ static int time_layer(const bench_layer *l)
         for (size_t i = 0; i < wc; i++) b.w[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
         for (size_t i = 0; i < yc; i++) b.y[i] = (float)((i * 15485863) % 1000) * 1e-3f - 0.5f;
     }
+    failed = l->groups == 1 && set_up_blocked(&b, &blocked) != 0;
     for (int pass = FORWARD; pass <= BACKWARD_WEIGHTS && !failed; pass++)
         for (int threads = 1; threads <= 2 && !failed; threads++) {
-            bench_rate rate, best = { 0, 0, 0 };
+            bench_rate rate, best = { 0, 0, 0 }, best_nchw;
             const char *pass_name = pass_names[pass];
             omp_set_num_threads(threads);
             b.pass = (bench_pass)pass;
@@ -400,8 +433,18 @@ static int time_layer(const bench_layer *l)
                 if (!failed && rate.median > best.median)
                     best = rate;
             }
-            if (!failed)
+            best_nchw = best;
+            if (!failed && pass == FORWARD && blocked.x != NULL) {
+                failed = time_it(run_on_blocked, &blocked, flops, &rate) != 0;
+                if (!failed)
+                    bench_report(l->name, pass_name, "blocked-layout", threads, &rate);
+                if (!failed && rate.median > best.median)
+                    best = rate;
+            }
+            if (!failed) {
                 bench_report(l->name, pass_name, "best", threads, &best);
+                bench_report(l->name, pass_name, "best-nchw", threads, &best_nchw);
+            }
             #ifdef CONV2D_BENCH_OPENBLAS
             if (!failed) {
                 long long col = l->c_in / l->groups * l->kernel * l->kernel * o * o;
@@ -430,6 +473,7 @@ static int time_layer(const bench_layer *l)
             #endif
         }
     free(b.x); free(b.w); free(b.y); free(b.dx); free(b.dw);
+    free(blocked.x); free(blocked.w); free(blocked.y);
     return failed;
 }
 

@@ -63,6 +63,19 @@ conv2d_status conv2d_gemm(const conv2d_blocking *blocking, long long m, long lon
                           long long k, const float *a, long long a_rows, long long a_cols,
                           const float *b, long long b_rows, long long b_cols, float *c,
                           long long ldc, int accumulate, conv2d_error *err);
+void conv2d_pad_plane(const float *plane, const conv_axis *rows, const conv_axis *cols,
+                      conv2d_padding_mode mode, float *padded, long long padded_rows,
+                      long long length);
+/* The weight gradient of conv2d_backward_gemm, with the batch cut into
+   chunks of images_per_chunk images and the sum into slices of
+   rows_per_slice output rows (0: chosen from the caches); for the tests. */
+conv2d_status conv2d_weight_gradient_in_chunks(const conv2d_params *params, const float *x,
+                                               const long long input_shape[4],
+                                               const long long weight_shape[4],
+                                               const float *dy,
+                                               const long long grad_output_shape[4],
+                                               float *dw, long long images_per_chunk,
+                                               long long rows_per_slice, conv2d_error *err);
 /* The tolerance of a result summed in float against the naive loops' r,
    with abs_sum the naive loops applied to |x|, |w| (and |dy|): see "How
    close is close enough, in float".  Valid for terms * 2^-24 <= 0.01. */

@@ -263,13 +263,55 @@ conv2d_status conv2d_forward_gemm(const conv2d_params *params,
                                   const float *w, const long long weight_shape[4],
                                   const float *b, long long bias_length,
                                   float *y, conv2d_error *err);
-/* Chapter 5: the direct kernel, sixteen outputs of a row at a time in
+/* Chapter 5: the blocked layout.  An activation of NCHW shape
+   [N][C][H][W] is stored as [N][ceil(C/16)][H][W][16]: channel c of pixel
+   (h, w) is at ((n * ceil(C/16) + c/16) * H + h) * W + w) * 16 + c % 16,
+   and the lanes past C are zeros.  A weight of shape [C_out][C_in][kH][kW]
+   (groups = 1) is stored as [ceil(C_out/16)][ceil(C_in/16)][kH][kW][16][16],
+   input channel before output channel, zeros past C_in and C_out.
+   The counts are in floats; they are -1 for a negative size or a count too
+   large for a long long. */
+long long conv2d_blocked_count(const long long shape[4]);
+long long conv2d_blocked_weight_count(const long long weight_shape[4]);
+/* x: [N][C][H][W] -> xb: blocked, and back; shape is the NCHW shape. */
+conv2d_status conv2d_to_blocked(const float *x, const long long shape[4], float *xb,
+                                conv2d_error *err);
+conv2d_status conv2d_from_blocked(const float *xb, const long long shape[4], float *x,
+                                  conv2d_error *err);
+/* w: [C_out][C_in][kH][kW] -> wb: blocked. */
+conv2d_status conv2d_weights_to_blocked(const float *w, const long long weight_shape[4],
+                                        float *wb, conv2d_error *err);
+/* The forward pass of conv2d_forward on blocked arrays: x, w and y in the
+   blocked layouts above, b as for conv2d_forward; input_shape and
+   weight_shape are the NCHW and OIHW shapes, groups must be 1. */
+conv2d_status conv2d_forward_on_blocked(const conv2d_params *params,
+                                        const float *xb, const long long input_shape[4],
+                                        const float *wb, const long long weight_shape[4],
+                                        const float *b, long long bias_length,
+                                        float *yb, conv2d_error *err);
+/* conv2d_forward, through the blocked layout: converts x and w, runs
+   conv2d_forward_on_blocked and converts y back; other group counts go to
+   conv2d_forward_gemm. */
+conv2d_status conv2d_forward_blocked(const conv2d_params *params,
+                                     const float *x, const long long input_shape[4],
+                                     const float *w, const long long weight_shape[4],
+                                     const float *b, long long bias_length,
+                                     float *y, conv2d_error *err);
+/* Chapter 5: the direct kernel: each input plane copied once into a
+   padded plane, then blocks of output rows a vector at a time in
    registers; meant for depthwise layers, correct for all. */
 conv2d_status conv2d_forward_direct(const conv2d_params *params,
                                     const float *x, const long long input_shape[4],
                                     const float *w, const long long weight_shape[4],
                                     const float *b, long long bias_length,
                                     float *y, conv2d_error *err);
+/* Chapter 5: the backward passes of the direct kernel, through padded
+   planes; meant for depthwise layers, correct for all. */
+conv2d_status conv2d_backward_direct(const conv2d_params *params,
+                                     const float *x, const long long input_shape[4],
+                                     const float *w, const long long weight_shape[4],
+                                     const float *dy, const long long grad_output_shape[4],
+                                     float *dx, float *dw, float *db, conv2d_error *err);
 /* Chapter 5: faster variants of conv2d_backward, with its arguments and
    checks, summing in float: the loops reordered, im2col with a simple
    matrix product, and im2col with the blocked matrix product. */

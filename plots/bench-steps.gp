@@ -7,7 +7,8 @@ set output output
 results = 'plots/bench-results.csv'
 array passes[3] = ['forward', 'backward-data', 'backward-weights']
 array titles[3] = ['(a) forward', '(b) backward-data ($\delta x$)', '(c) backward-weights ($\delta w$)']
-array colours[8] = ['#bdbdbd', '#9ecae1', '#4292c6', '#08519c', '#41ab5d', '#fdae6b', '#fc9272', '#cb181d']
+array colours[10] = ['#bdbdbd', '#c6dbef', '#6baed6', '#2171b5', '#74c476', '#238b45', '#9e9ac8', \
+                     '#fdae6b', '#fc9272', '#cb181d']
 
 set style data histograms
 set style histogram clustered gap 1
@@ -21,15 +22,15 @@ set grid ytics lc rgb '#dddddd'
 set xtics scale 0
 set key at screen 0.55,0.995 center top horizontal maxcols 4 Left reverse samplen 1.5 \
     spacing 1.2 width 1
-array names[8] = ['naive', 'loops', 'im2col', 'gemm', 'direct', 'im2col + OpenBLAS', \
-                  'oneDNN, NCHW', 'oneDNN, best']
+array names[10] = ['naive', 'loops', 'im2col', 'gemm', 'blocked', 'blocked, kernel alone', \
+                   'depthwise', 'im2col + OpenBLAS', 'oneDNN, NCHW', 'oneDNN, best']
 
 set multiplot layout 3,1 margins 0.1,0.98,0.04,0.87 spacing 0,0.07
 do for [p = 1:3] {
     data = sprintf('< awk -v pass=%s -v threads=1 -f plots/bench-table.awk %s', passes[p], results)
     set title titles[p] offset 0,-0.6
     if (p > 1) { unset key }
-    plot for [i = 2:9] data using i:xtic(1) title sprintf('\small %s', names[i - 1]) \
+    plot for [i = 2:11] data using i:xtic(1) title sprintf('\small %s', names[i - 1]) \
          lc rgb colours[i - 1]
 }
 unset multiplot

@@ -4,7 +4,7 @@
 # plotted range, so no bar is drawn) where none was
 # measured.  With -v roofline=1: layer, arithmetic intensity (FLOP per
 # byte), the book's best and oneDNN's best forward pass on one thread.
-BEGIN { FS = ","; split("naive loops im2col gemm direct im2col-openblas onednn-nchw onednn-best", names, " ") }
+BEGIN { FS = ","; n = split("naive loops im2col gemm blocked blocked-layout direct im2col-openblas onednn-nchw onednn-best", names, " ") }
 /^# layer / { flops[$0] = 0; split($0, f, " "); intensity[f[3]] = f[4] / f[6]; next }
 /^#/ || /^layer,/ { next }
 {
@@ -23,7 +23,7 @@ END {
     for (i = 1; i <= 7; i++) {
         l = "L" i
         printf "%s", l
-        for (j = 1; j <= 8; j++) {
+        for (j = 1; j <= n; j++) {
             v = value[l "," pass "," names[j] "," threads]
             printf " %s", v == "" ? "1e-9" : v
         }
