@@ -1305,6 +1305,18 @@ static void micro_kernel(long long k, const float *a, const float *b, float *c,
             acc[r][1] += a[p * MR + r] * b1;
         }
     }
+    if (m == MR && n == NR) {
+        UNROLL for (int r = 0; r < MR; r++)
+            for (int half = 0; half < 2; half++) {
+                float *row = c + r * ldc + half * VECTOR_FLOATS;
+                vfloat old = { 0 };
+                if (accumulate)
+                    memcpy(&old, row, sizeof old);
+                old += acc[r][half];
+                memcpy(row, &old, sizeof old);
+            }
+        return;
+    }
     memcpy(tile, acc, sizeof tile);
     for (long long r = 0; r < m; r++)
         for (long long j = 0; j < n; j++)
