@@ -1278,19 +1278,14 @@ static void pack_b(long long k, long long n, const float *b, long long b_rows,
     for (long long s = 0; s < slivers; s++) {
         float *out = packed + s * k * NR;
         long long width = n - s * NR < NR ? n - s * NR : NR;
-        if (b_cols == 1 && width == NR)
-            for (long long p = 0; p < k; p++)
-                memcpy(out + p * NR, b + p * b_rows + s * NR, sizeof(float) * NR);
-        else
-            for (long long p = 0; p < k; p++)
-                for (long long j = 0; j < NR; j++)
-                    out[p * NR + j] = j < width ? b[p * b_rows + (s * NR + j) * b_cols]
-                                                : 0.0f;
+        for (long long p = 0; p < k; p++)
+            for (long long j = 0; j < NR; j++)
+                out[p * NR + j] = j < width ? b[p * b_rows + (s * NR + j) * b_cols] : 0.0f;
     }
 }
 #if defined(__GNUC__)
-static void micro_kernel(long long k, const float *a, const float *b, float *c,
-                         long long ldc, long long m, long long n, int accumulate)
+static void micro_kernel(long long k, const float *a, const float *b, long long ldb,
+                         float *c, long long ldc, long long m, long long n, int accumulate)
 {
     vfloat acc[MR][2];
     float tile[MR][NR];
@@ -1298,8 +1293,8 @@ static void micro_kernel(long long k, const float *a, const float *b, float *c,
         acc[r][0] = acc[r][1] = (vfloat){ 0 };
     for (long long p = 0; p < k; p++) {
         vfloat b0, b1;
-        memcpy(&b0, b + p * NR, sizeof b0);
-        memcpy(&b1, b + p * NR + VECTOR_FLOATS, sizeof b1);
+        memcpy(&b0, b + p * ldb, sizeof b0);
+        memcpy(&b1, b + p * ldb + VECTOR_FLOATS, sizeof b1);
         UNROLL for (int r = 0; r < MR; r++) {
             acc[r][0] += a[p * MR + r] * b0;
             acc[r][1] += a[p * MR + r] * b1;
@@ -1323,14 +1318,14 @@ static void micro_kernel(long long k, const float *a, const float *b, float *c,
             c[r * ldc + j] = accumulate ? c[r * ldc + j] + tile[r][j] : tile[r][j];
 }
 #else
-static void micro_kernel(long long k, const float *a, const float *b, float *c,
-                         long long ldc, long long m, long long n, int accumulate)
+static void micro_kernel(long long k, const float *a, const float *b, long long ldb,
+                         float *c, long long ldc, long long m, long long n, int accumulate)
 {
     float tile[MR][NR] = { { 0 } };
     for (long long p = 0; p < k; p++)
         for (int r = 0; r < MR; r++)
             for (int j = 0; j < NR; j++)
-                tile[r][j] += a[p * MR + r] * b[p * NR + j];
+                tile[r][j] += a[p * MR + r] * b[p * ldb + j];
     for (long long r = 0; r < m; r++)
         for (long long j = 0; j < n; j++)
             c[r * ldc + j] = accumulate ? c[r * ldc + j] + tile[r][j] : tile[r][j];
@@ -1365,7 +1360,10 @@ conv2d_status conv2d_gemm(const conv2d_blocking *blocking, long long m, long lon
     for (long long jc = 0; jc < n; jc += nc)
         for (long long pc = 0; pc < k; pc += kc) {
             long long nb = n - jc < nc ? n - jc : nc, kb = k - pc < kc ? k - pc : kc;
-            pack_b(kb, nb, b + pc * b_rows + jc * b_cols, b_rows, b_cols, packed_b);
+            long long in_place = b_cols == 1 ? nb / NR : 0;
+            if (in_place * NR < nb)
+                pack_b(kb, nb - in_place * NR, b + pc * b_rows + (jc + in_place * NR) * b_cols,
+                       b_rows, b_cols, packed_b);
             for (long long ic = 0; ic < m; ic += mc) {
                 long long mb = m - ic < mc ? m - ic : mc;
                 pack_a(mb, kb, a + ic * a_rows + pc * a_cols, a_rows, a_cols, packed_a);
@@ -1378,7 +1376,9 @@ conv2d_status conv2d_gemm(const conv2d_blocking *blocking, long long m, long lon
                         long long jr = t / a_slivers, ir = t % a_slivers;
                         long long rows = mb - ir * MR < MR ? mb - ir * MR : MR;
                         long long cols = nb - jr * NR < NR ? nb - jr * NR : NR;
-                        micro_kernel(kb, packed_a + ir * MR * kb, packed_b + jr * NR * kb,
+                        const float *sliver = jr < in_place ? b + pc * b_rows + jc + jr * NR
+                                                            : packed_b + (jr - in_place) * NR * kb;
+                        micro_kernel(kb, packed_a + ir * MR * kb, sliver, jr < in_place ? b_rows : NR,
                                      c + (ic + ir * MR) * ldc + jc + jr * NR, ldc, rows, cols, add);
                     }
                 }
