@@ -143,7 +143,7 @@ static const struct {
     { "loops", conv2d_forward_loops, conv2d_backward_loops },
     { "im2col", conv2d_forward_im2col, conv2d_backward_im2col },
     { "gemm", conv2d_forward_gemm, conv2d_backward_gemm },
-    { "blocked", conv2d_forward_blocked, NULL },
+    { "blocked", conv2d_forward_blocked, conv2d_backward_blocked },
     { "direct", conv2d_forward_direct, conv2d_backward_direct },
 };
 enum { VARIANTS = sizeof fast_variants / sizeof fast_variants[0] };

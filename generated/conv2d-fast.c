@@ -1775,3 +1775,62 @@ conv2d_status conv2d_weight_gradient_in_chunks(const conv2d_params *params, cons
     return weight_gradient_whole_batch(&L, &blocking, x, dy, dw, images_per_chunk,
                                        rows_per_slice, err);
 }
+static conv2d_status input_gradient_forward(const fast_layer *L, const float *w,
+                                            const float *dy, float *dx, conv2d_error *err)
+{
+    const long long *ws = L->w_shape;
+    long long flipped_shape[4] = { ws[1], ws[0], ws[2], ws[3] };
+    size_t count = (size_t)(ws[0] * ws[1] * ws[2] * ws[3]);
+    float *flipped = malloc(sizeof(float) * (count > 0 ? count : 1));
+    conv2d_params p = conv2d_default_params();
+    conv2d_status status;
+    if (flipped == NULL)
+        return conv2d_fail(err, CONV2D_ERR_MEMORY, "cannot allocate the %zu flipped "
+                           "weights of the input gradient", count);
+    for (long long co = 0; co < ws[0]; co++)
+        for (long long c = 0; c < ws[1]; c++)
+            for (long long u = 0; u < ws[2]; u++)
+                for (long long v = 0; v < ws[3]; v++)
+                    flipped[((c * ws[0] + co) * ws[2] + ws[2] - 1 - u) * ws[3] + ws[3] - 1 - v]
+                        = w[((co * ws[1] + c) * ws[2] + u) * ws[3] + v];
+    p.dilation_h = L->rows.dilation;
+    p.dilation_w = L->cols.dilation;
+    p.pad_top = (ws[2] - 1) * L->rows.dilation - L->rows.pad_begin;
+    p.pad_bottom = (ws[2] - 1) * L->rows.dilation - L->rows.pad_end;
+    p.pad_left = (ws[3] - 1) * L->cols.dilation - L->cols.pad_begin;
+    p.pad_right = (ws[3] - 1) * L->cols.dilation - L->cols.pad_end;
+    status = conv2d_forward_blocked(&p, dy, L->y_shape, flipped, flipped_shape, NULL, 0,
+                                    dx, err);
+    free(flipped);
+    return status;
+}
+static int input_gradient_is_a_forward_pass(const fast_layer *L)
+{
+    long long reach_h = (L->w_shape[2] - 1) * L->rows.dilation;
+    long long reach_w = (L->w_shape[3] - 1) * L->cols.dilation;
+    return L->groups == 1 && L->mode == CONV2D_PADDING_ZEROS
+           && L->rows.stride == 1 && L->cols.stride == 1
+           && L->rows.pad_begin <= reach_h && L->rows.pad_end <= reach_h
+           && L->cols.pad_begin <= reach_w && L->cols.pad_end <= reach_w;
+}
+
+conv2d_status conv2d_backward_blocked(const conv2d_params *params,
+                                      const float *x, const long long input_shape[4],
+                                      const float *w, const long long weight_shape[4],
+                                      const float *dy, const long long grad_output_shape[4],
+                                      float *dx, float *dw, float *db, conv2d_error *err)
+{
+        fast_layer L;
+        conv2d_status status = check_fast_backward(params, x, input_shape, w, weight_shape,
+                                                   dy, grad_output_shape, dx, dw, &L, err);
+        if (status != CONV2D_OK)
+            return status;
+    if (dx == NULL || !input_gradient_is_a_forward_pass(&L))
+        return conv2d_backward_gemm(params, x, input_shape, w, weight_shape, dy,
+                                    grad_output_shape, dx, dw, db, err);
+    status = conv2d_backward_gemm(params, x, input_shape, w, weight_shape, dy,
+                                  grad_output_shape, NULL, dw, db, err);
+    if (status == CONV2D_OK)
+        status = input_gradient_forward(&L, w, dy, dx, err);
+    return status;
+}

@@ -330,6 +330,15 @@ conv2d_status conv2d_backward_gemm(const conv2d_params *params,
                                    const float *w, const long long weight_shape[4],
                                    const float *dy, const long long grad_output_shape[4],
                                    float *dx, float *dw, float *db, conv2d_error *err);
+/* Chapter 5: the backward passes, with the input gradient as a forward
+   pass of conv2d_forward_blocked on the flipped weights where the layer
+   allows it (stride 1, zero padding, one group), else those of
+   conv2d_backward_gemm. */
+conv2d_status conv2d_backward_blocked(const conv2d_params *params,
+                                      const float *x, const long long input_shape[4],
+                                      const float *w, const long long weight_shape[4],
+                                      const float *dy, const long long grad_output_shape[4],
+                                      float *dx, float *dw, float *db, conv2d_error *err);
 /* Chapter 5: the type of every forward and every backward variant. */
 typedef conv2d_status conv2d_forward_function(const conv2d_params *, const float *,
                                               const long long[4], const float *,

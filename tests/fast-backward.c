@@ -101,3 +101,60 @@ Test(fast_backward, an_empty_batch_and_a_wrong_gradient)
                                                        dw, 0, 0, &err),
                  CONV2D_ERR_SHAPE));
 }
+static void check_input_gradient(const conv2d_params *p, const long long xs[4],
+                                 const long long ws[4])
+{
+    long long ys[4], nx, nw, ny;
+    unsigned state = 11;
+    cr_assert(eq(int, conv2d_forward_shape(p, xs, ws, ys, NULL), CONV2D_OK));
+    nx = xs[0] * xs[1] * xs[2] * xs[3];
+    nw = ws[0] * ws[1] * ws[2] * ws[3];
+    ny = ys[0] * ys[1] * ys[2] * ys[3];
+    {
+        size_t sx = sizeof(float) * (size_t)nx, sw = sizeof(float) * (size_t)nw;
+        size_t sy = sizeof(float) * (size_t)ny;
+        float *x = malloc(sx), *dx = malloc(sx), *bound = malloc(sx), *got = malloc(sx);
+        float *w = malloc(sw), *aw = malloc(sw), *dy = malloc(sy), *ady = malloc(sy);
+        conv2d_error err = { CONV2D_OK, "" };
+        cr_assert(x && dx && bound && got && w && aw && dy && ady);
+        for (long long i = 0; i < nx; i++)
+            x[i] = next_sample(&state);
+        for (long long i = 0; i < nw; i++)
+            aw[i] = fabsf(w[i] = next_sample(&state));
+        for (long long i = 0; i < ny; i++)
+            ady[i] = fabsf(dy[i] = next_sample(&state));
+        cr_assert(eq(int, conv2d_backward(p, x, xs, w, ws, dy, ys, dx, NULL, NULL, NULL),
+                     CONV2D_OK));
+        cr_assert(eq(int, conv2d_backward(p, x, xs, aw, ws, ady, ys, bound, NULL, NULL, NULL),
+                     CONV2D_OK));
+        cr_assert(eq(int, conv2d_backward_blocked(p, x, xs, w, ws, dy, ys, got, NULL, NULL,
+                                                  &err), CONV2D_OK), "%s", err.message);
+        for (long long i = 0; i < nx; i++)
+            cr_assert(le(dbl, fabs((double)got[i] - dx[i]),
+                         conv2d_tolerance_float(dx[i], bound[i], ws[0] * ws[2] * ws[3])),
+                      "padding %lld %lld %lld %lld, dilation %lld: dx[%lld] is %.9g, "
+                      "the naive loops say %.9g", p->pad_top, p->pad_bottom, p->pad_left,
+                      p->pad_right, p->dilation_h, i, got[i], dx[i]);
+        free(x); free(dx); free(bound); free(got); free(w); free(aw); free(dy); free(ady);
+    }
+}
+
+Test(fast_backward, the_input_gradient_as_a_forward_pass)
+{
+    const long long xs[4] = { 2, 5, 9, 11 }, ws[4] = { 19, 5, 3, 3 };
+    for (long long d = 1; d <= 2; d++) {
+        conv2d_params p = conv2d_default_params();
+        p.dilation_h = p.dilation_w = d;
+        p.pad_bottom = p.pad_left = 2 * d;
+        check_input_gradient(&p, xs, ws);
+        p.pad_top = 2 * d;
+        p.pad_bottom = 0;
+        p.pad_right = d;
+        check_input_gradient(&p, xs, ws);
+        p.pad_right = 2 * d + 1;
+        check_input_gradient(&p, xs, ws);
+        p.pad_right = 0;
+        p.stride_w = 2;
+        check_input_gradient(&p, xs, ws);
+    }
+}
