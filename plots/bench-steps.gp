@@ -25,7 +25,7 @@ set key at screen 0.55,0.995 center top horizontal maxcols 4 Left reverse sample
 array names[10] = ['naive', 'loops', 'im2col', 'gemm', 'blocked', 'blocked, kernel alone', \
                    'depthwise', 'im2col + OpenBLAS', 'oneDNN, NCHW', 'oneDNN, best']
 
-set multiplot layout 3,1 margins 0.1,0.98,0.04,0.87 spacing 0,0.07
+set multiplot layout 3,1 margins 0.1,0.98,0.04,0.845 spacing 0,0.07
 do for [p = 1:3] {
     data = sprintf('< awk -v pass=%s -v threads=1 -f plots/bench-table.awk %s', passes[p], results)
     set title titles[p] offset 0,-0.6

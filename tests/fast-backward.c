@@ -45,12 +45,12 @@ static void check_chunks(const conv2d_params *p, const long long xs[4], const lo
                 cr_assert(eq(int, conv2d_weight_gradient_in_chunks(p, x, xs, ws, dy, ys, got, chunks[i],
                                                                    slices[j], &err),
                              CONV2D_OK), "%s", err.message);
-                for (long long k = 0; k < nw; k++)
-                    cr_assert(le(dbl, fabs((double)got[k] - dw[k]),
-                                 conv2d_tolerance_float(dw[k], bound[k], ys[0] * ys[2] * ys[3])),
-                              "N = %lld, chunks of %lld images, slices of %lld rows: "
-                              "dw[%lld] is %.9g, the naive loops say %.9g",
-                              xs[0], chunks[i], slices[j], k, got[k], dw[k]);
+                    for (long long k = 0; k < nw; k++)
+                        cr_assert(le(dbl, fabs((double)got[k] - dw[k]),
+                                     conv2d_tolerance_float(dw[k], bound[k], ys[0] * ys[2] * ys[3])),
+                                  "N = %lld, chunks of %lld images, slices of %lld rows: "
+                                  "dw[%lld] is %.9g, the naive loops say %.9g",
+                                  xs[0], chunks[i], slices[j], k, got[k], dw[k]);
         }
     free(x); free(ax); free(w); free(dy); free(ady);
     free(dw); free(bound); free(got);

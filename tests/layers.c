@@ -522,7 +522,8 @@ Test(layers, invalid_pooling_layers_are_refused)
     expect_pool_error(p, xs, CONV2D_ERR_DILATION, "height: dilation must be >= 1, got 0");
     p = conv2d_default_pool_params(2);
     p.pad_w = -1;
-    expect_pool_error(p, xs, CONV2D_ERR_PADDING, "width: padding must be >= 0, got -1 before and -1 after");
+    expect_pool_error(p, xs, CONV2D_ERR_PADDING,
+                      "width: padding must be >= 0, got -1 before and -1 after");
     p = conv2d_default_pool_params(3);
     p.pad_h = 2;
     expect_pool_error(p, xs, CONV2D_ERR_PADDING,
