@@ -1340,7 +1340,8 @@ conv2d_status conv2d_gemm(const conv2d_blocking *blocking, long long m, long lon
     long long mc_used = m < mc ? m : mc, nc_used = n < nc ? n : nc;
     long long kc_used = k < kc ? k : kc;
     size_t a_size = sizeof(float) * (size_t)(((mc_used + MR - 1) / MR) * MR * kc_used);
-    size_t b_size = sizeof(float) * (size_t)(((nc_used + NR - 1) / NR) * NR * kc_used);
+    long long b_slivers = b_cols == 1 ? 1 : (nc_used + NR - 1) / NR;   /* packed ones */
+    size_t b_size = sizeof(float) * (size_t)(b_slivers * NR * kc_used);
     float *packed_a, *packed_b;
     if (m <= 0 || n <= 0)
         return CONV2D_OK;
