@@ -222,8 +222,16 @@ BENCH_OPTIONAL = $$(pkg-config --exists openblas 2>/dev/null \
 $(B)/bench-obj/%.o: generated/%.c | $(B)/deps-cc.stamp
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_FLAGS) -c $< -o $@
-$(B)/bench: generated/bench.c $(BENCH_OBJS) | $(B)/deps-cc.stamp
+# The comparators found are recorded, so that installing one rebuilds the
+# benchmark.
+$(B)/bench-options: FORCE
+	@mkdir -p $(@D)
+	@echo $(BENCH_OPTIONAL) > $@.new
+	@if cmp -s $@ $@.new; then rm $@.new; else mv $@.new $@; fi
+$(B)/bench: generated/bench.c $(BENCH_OBJS) $(B)/bench-options | $(B)/deps-cc.stamp
 	$(CC) $(BENCH_FLAGS) $< $(BENCH_OBJS) $(BENCH_OPTIONAL) -lm -o $@
+.PHONY: FORCE
+FORCE:
 .PHONY: bench
 # OMP_WAIT_POLICY=active keeps the OpenMP threads spinning between parallel
 # loops, so that the timings measure the kernels, not the time a sleeping
@@ -234,8 +242,9 @@ bench: $(B)/bench
 	@awk -f tools/bench-table.awk $(B)/bench-results.csv
 	@echo
 	@cat $(B)/bench-results.csv
+	@grep -q ',onednn-best,' $(B)/bench-results.csv \
+	  || echo "bench: oneDNN was not measured; for the comparators: apt-get install libdnnl-dev libopenblas-dev" >&2
 	cp $(B)/bench-results.csv plots/bench-results.csv
-	@cat plots/bench-results.csv
 
 # ---------------------------------------------------------------- fixtures
 # Reference data from PyTorch (Debian's python3-torch).  Only `make
