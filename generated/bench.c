@@ -104,6 +104,7 @@ static int fma_chains(void *context)
                 acc[j] = acc[j] * m + a;
         for (int j = 1; j < 16; j++)
             acc[0] += acc[j];
+        #pragma omp critical
         sink = acc[0][0];
     }
     return 0;
@@ -280,56 +281,57 @@ static int dnnl_setup(const bench_layer *l, bench_pass pass, int best, dnnl_run 
     dnnl_convolution_desc_t fwd, desc;
     dnnl_primitive_desc_t hint = NULL, pd = NULL;
     dnnl_query_t queries[3];
-    if (dnnl_memory_desc_init_by_tag(&src_md, 4, src, dnnl_f32,
-                                     best ? dnnl_format_tag_any : dnnl_nchw)
-        || dnnl_memory_desc_init_by_tag(&wei_md, 5, wei, dnnl_f32,
-                                        best ? dnnl_format_tag_any : dnnl_goihw)
-        || dnnl_memory_desc_init_by_tag(&dst_md, 4, dst, dnnl_f32,
-                                        best ? dnnl_format_tag_any : dnnl_nchw))
-        return -1;
-    if (dnnl_dilated_convolution_forward_desc_init(&fwd, pass == FORWARD ? dnnl_forward_inference
-                                                   : dnnl_forward_training,
-                                                   dnnl_convolution_direct, &src_md, &wei_md,
-                                                   NULL, &dst_md, strides, dil, pad, pad)
-        || dnnl_primitive_desc_create(&hint, &fwd, NULL, r->engine, NULL))
-        return -1;
-    if (pass == FORWARD) {
-        desc = fwd;
-        queries[0] = dnnl_query_src_md; r->args[0] = DNNL_ARG_SRC;
-        queries[1] = dnnl_query_weights_md; r->args[1] = DNNL_ARG_WEIGHTS;
-        queries[2] = dnnl_query_dst_md; r->args[2] = DNNL_ARG_DST;
-    } else if (pass == BACKWARD_DATA) {
-        if (dnnl_dilated_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct,
-                                                             &src_md, &wei_md, &dst_md, strides,
-                                                             dil, pad, pad))
-            return -1;
-        queries[0] = dnnl_query_diff_src_md; r->args[0] = DNNL_ARG_DIFF_SRC;
-        queries[1] = dnnl_query_weights_md; r->args[1] = DNNL_ARG_WEIGHTS;
-        queries[2] = dnnl_query_diff_dst_md; r->args[2] = DNNL_ARG_DIFF_DST;
-    } else {
-        if (dnnl_dilated_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct,
-                                                                &src_md, &wei_md, NULL, &dst_md,
-                                                                strides, dil, pad, pad))
-            return -1;
-        queries[0] = dnnl_query_src_md; r->args[0] = DNNL_ARG_SRC;
-        queries[1] = dnnl_query_diff_weights_md; r->args[1] = DNNL_ARG_DIFF_WEIGHTS;
-        queries[2] = dnnl_query_diff_dst_md; r->args[2] = DNNL_ARG_DIFF_DST;
+    int failed = dnnl_memory_desc_init_by_tag(&src_md, 4, src, dnnl_f32,
+                                              best ? dnnl_format_tag_any : dnnl_nchw)
+                 || dnnl_memory_desc_init_by_tag(&wei_md, 5, wei, dnnl_f32,
+                                                 best ? dnnl_format_tag_any : dnnl_goihw)
+                 || dnnl_memory_desc_init_by_tag(&dst_md, 4, dst, dnnl_f32,
+                                                 best ? dnnl_format_tag_any : dnnl_nchw)
+                 || dnnl_dilated_convolution_forward_desc_init(
+                        &fwd, pass == FORWARD ? dnnl_forward_inference : dnnl_forward_training,
+                        dnnl_convolution_direct, &src_md, &wei_md, NULL, &dst_md, strides, dil,
+                        pad, pad)
+                 || dnnl_primitive_desc_create(&hint, &fwd, NULL, r->engine, NULL);
+    if (!failed) {
+        if (pass == FORWARD) {
+            desc = fwd;
+            queries[0] = dnnl_query_src_md; r->args[0] = DNNL_ARG_SRC;
+            queries[1] = dnnl_query_weights_md; r->args[1] = DNNL_ARG_WEIGHTS;
+            queries[2] = dnnl_query_dst_md; r->args[2] = DNNL_ARG_DST;
+        } else if (pass == BACKWARD_DATA) {
+            failed = dnnl_dilated_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct,
+                                                                      &src_md, &wei_md, &dst_md,
+                                                                      strides, dil, pad, pad);
+            queries[0] = dnnl_query_diff_src_md; r->args[0] = DNNL_ARG_DIFF_SRC;
+            queries[1] = dnnl_query_weights_md; r->args[1] = DNNL_ARG_WEIGHTS;
+            queries[2] = dnnl_query_diff_dst_md; r->args[2] = DNNL_ARG_DIFF_DST;
+        } else {
+            failed = dnnl_dilated_convolution_backward_weights_desc_init(&desc,
+                                                                         dnnl_convolution_direct,
+                                                                         &src_md, &wei_md, NULL,
+                                                                         &dst_md, strides, dil, pad,
+                                                                         pad);
+            queries[0] = dnnl_query_src_md; r->args[0] = DNNL_ARG_SRC;
+            queries[1] = dnnl_query_diff_weights_md; r->args[1] = DNNL_ARG_DIFF_WEIGHTS;
+            queries[2] = dnnl_query_diff_dst_md; r->args[2] = DNNL_ARG_DIFF_DST;
+        }
     }
-    if (dnnl_primitive_desc_create(&pd, &desc, NULL, r->engine, pass == FORWARD ? NULL : hint))
-        return -1;
-    for (int i = 0; i < 3; i++) {
+    failed = failed || dnnl_primitive_desc_create(&pd, &desc, NULL, r->engine,
+                                                  pass == FORWARD ? NULL : hint);
+    for (int i = 0; i < 3 && !failed; i++) {
         const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, queries[i], 0);
         void *data;
-        if (dnnl_memory_create(&r->memory[i], md, r->engine, DNNL_MEMORY_ALLOCATE)
-            || dnnl_memory_get_data_handle(r->memory[i], &data))
-            return -1;
-        memset(data, 0, dnnl_memory_desc_get_size(md));
+        failed = dnnl_memory_create(&r->memory[i], md, r->engine, DNNL_MEMORY_ALLOCATE)
+                 || dnnl_memory_get_data_handle(r->memory[i], &data);
+        if (!failed)
+            memset(data, 0, dnnl_memory_desc_get_size(md));
     }
-    if (dnnl_primitive_create(&r->primitive, pd))
-        return -1;
-    dnnl_primitive_desc_destroy(pd);
-    dnnl_primitive_desc_destroy(hint);
-    return 0;
+    failed = failed || dnnl_primitive_create(&r->primitive, pd);
+    if (pd != NULL)
+        dnnl_primitive_desc_destroy(pd);
+    if (hint != NULL)
+        dnnl_primitive_desc_destroy(hint);
+    return failed ? -1 : 0;
 }
 
 static void dnnl_release(dnnl_run *r)

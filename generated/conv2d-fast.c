@@ -1,6 +1,7 @@
 /* conv2d-fast.c: the fast variants of the forward and backward passes
    (chapter 5).  Tangled from the book. */
 #define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,34 +217,89 @@ void conv2d_pad_plane(const float *plane, const conv_axis *rows, const conv_axis
 #define DIRECT_ROWS 4             /* output rows in a block of the kernel */
 
 typedef struct {
-    long long rows, length;             /* the padded plane: [rows][length] */
-    long long out_rows, out_length;     /* the output buffer: [out_rows][out_length] */
-    long long floats;                   /* both, a multiple of 16 floats */
-    int in_place;                       /* no rounding: the output plane is the buffer */
+    long long rows, length;         /* the padded plane: [rows][length] */
+    long long out_rows, out_length; /* the output buffer: [out_rows][out_length] */
+    long long floats;               /* both (or the plane), a multiple of 16 */
+    int in_place;                   /* the output plane is its own buffer */
 } direct_buffers;
 
-static long long round_up(long long n, long long m)
+/* *rounded = n rounded up to a multiple of m; 0 if that overflows.
+   n >= 0, m >= 1. */
+static int round_up(long long n, long long m, long long *rounded)
 {
-    return (n + m - 1) / m * m;
+    long long sum;
+    if (!conv2d_add_fits(n, m - 1, &sum))
+        return 0;
+    *rounded = sum / m * m;
+    return 1;
 }
 
-static void size_the_buffers(const fast_layer *L, direct_buffers *B)
+/* *extent = (count - 1) * step + span: what count positions step apart
+   cover, each span wide; 0 if that overflows.  count >= 1. */
+static int extent_fits(long long count, long long step, long long span,
+                       long long *extent)
 {
-    B->out_rows = round_up(L->y_shape[2], DIRECT_ROWS);
-    B->out_length = round_up(L->y_shape[3], VECTOR_FLOATS);
-    B->rows = (B->out_rows - 1) * L->rows.stride + (L->w_shape[2] - 1) * L->rows.dilation + 1;
-    B->length = round_up((B->out_length - 1) * L->cols.stride
-                         + (L->w_shape[3] - 1) * L->cols.dilation + 1, VECTOR_FLOATS);
-    B->floats = round_up(B->rows * B->length + B->out_rows * B->out_length, 16);
-    B->in_place = B->out_rows == L->y_shape[2] && B->out_length == L->y_shape[3];
+    long long to_last;
+    return conv2d_mul_fits(count - 1, step, &to_last)
+           && conv2d_add_fits(to_last, span, extent);
+}
+static conv2d_status size_the_buffers(const fast_layer *L, direct_buffers *B,
+                                      conv2d_error *err)
+{
+    long long window_h, window_w, plane, sums = 0;
+#if defined(__GNUC__)
+    int vectors = L->cols.stride == 1;
+#else
+    int vectors = 0;
+#endif
+    int fits = round_up(L->y_shape[2], vectors ? DIRECT_ROWS : 1, &B->out_rows)
+               && round_up(L->y_shape[3], vectors ? VECTOR_FLOATS : 1, &B->out_length)
+               && extent_fits(L->w_shape[2], L->rows.dilation, 1, &window_h)
+               && extent_fits(L->w_shape[3], L->cols.dilation, 1, &window_w)
+               && extent_fits(L->y_shape[2], L->rows.stride, window_h, &B->rows)
+               && extent_fits(B->out_length, L->cols.stride, window_w, &B->length)
+               && round_up(B->length, VECTOR_FLOATS, &B->length)
+               && conv2d_mul_fits(B->rows, B->length, &plane);
+    B->in_place = fits && B->out_rows == L->y_shape[2]
+                  && B->out_length == L->y_shape[3];
+    if (fits && !B->in_place)
+        fits = conv2d_mul_fits(B->out_rows, B->out_length, &sums);
+    if (!fits || !conv2d_add_fits(plane, sums, &B->floats)
+        || !round_up(B->floats, 16, &B->floats))
+        return conv2d_fail(err, CONV2D_ERR_OVERFLOW, "the buffers of the direct kernel "
+                           "for an output plane of %lld x %lld with strides %lld and "
+                           "%lld have too many floats to count", L->y_shape[2],
+                           L->y_shape[3], L->rows.stride, L->cols.stride);
+    return CONV2D_OK;
+}
+static conv2d_status allocate_thread_buffers(long long threads, long long floats,
+                                             float **raw, float **slices,
+                                             conv2d_error *err)
+{
+    long long total, bytes;
+    if (!conv2d_mul_fits(threads, floats, &total) || !conv2d_add_fits(total, 16, &total)
+        || !conv2d_mul_fits(total, (long long)sizeof(float), &bytes))
+        return conv2d_fail(err, CONV2D_ERR_OVERFLOW, "%lld pairs of buffers of %lld "
+                           "floats for the direct kernel are too many to count",
+                           threads, floats);
+    *raw = malloc((size_t)bytes);
+    if (*raw == NULL)
+        return conv2d_fail(err, CONV2D_ERR_MEMORY, "cannot allocate %lld pairs of "
+                           "buffers of %lld floats for the direct kernel", threads,
+                           floats);
+    *slices = *raw + (64 - (uintptr_t)*raw % 64) % 64 / sizeof(float);
+    return CONV2D_OK;
 }
 #if defined(__GNUC__)
 static inline __attribute__((always_inline))
-void add_taps_to_block(const float *restrict in, long long row_step, long long tap_row_step,
-                       long long tap_col_step, const float *restrict taps, long long kh,
-                       long long kw, const float *start, float *restrict out,
-                       long long out_length)
+void add_taps_to_block(const float *restrict in, long long row_step, long long rows,
+                       long long tap_row_step, long long tap_col_step,
+                       const float *restrict taps, long long kh, long long kw,
+                       const float *start, float *restrict out, long long out_length)
 {
+    const float *row_in[DIRECT_ROWS];
+    UNROLL for (int r = 0; r < DIRECT_ROWS; r++)
+        row_in[r] = in + (r < rows ? r : 0) * row_step;
     for (long long o = 0; o < out_length; o += VECTOR_FLOATS) {
         vfloat acc[DIRECT_ROWS];
         UNROLL for (int r = 0; r < DIRECT_ROWS; r++)
@@ -253,10 +309,10 @@ void add_taps_to_block(const float *restrict in, long long row_step, long long t
                 memcpy(&acc[r], out + r * out_length + o, sizeof acc[r]);
         for (long long u = 0; u < kh; u++)
             for (long long v = 0; v < kw; v++) {
-                const float *at = in + u * tap_row_step + v * tap_col_step + o;
+                long long at = u * tap_row_step + v * tap_col_step + o;
                 UNROLL for (int r = 0; r < DIRECT_ROWS; r++) {
                     vfloat x;
-                    memcpy(&x, at + r * row_step, sizeof x);
+                    memcpy(&x, row_in[r] + at, sizeof x);
                     acc[r] += taps[u * kw + v] * x;
                 }
             }
@@ -266,11 +322,12 @@ void add_taps_to_block(const float *restrict in, long long row_step, long long t
 }
 #endif
 static void add_taps_one_by_one(const fast_layer *L, const direct_buffers *B,
-                                const float *padded, const float *taps, const float *start,
-                                float *out)
+                                const float *padded, const float *taps,
+                                const float *start, float *out)
 {
     long long kh = L->w_shape[2], kw = L->w_shape[3];
-    long long row_step = L->rows.stride * B->length, tap_row_step = L->rows.dilation * B->length;
+    long long row_step = L->rows.stride * B->length;
+    long long tap_row_step = L->rows.dilation * B->length;
     for (long long oh = 0; oh < L->y_shape[2]; oh++)
         for (long long o = 0; o < L->y_shape[3]; o++) {
             const float *at = padded + oh * row_step + o * L->cols.stride;
@@ -293,11 +350,13 @@ static void add_plane_taps(const fast_layer *L, const direct_buffers *B,
         for (long long oh = 0; oh < B->out_rows; oh += DIRECT_ROWS) {
             const float *in = padded + oh * sh * len;
             float *block = out + oh * B->out_length;
+            long long rows = L->y_shape[2] - oh;     /* output rows left from oh on */
             if (three_by_three)
-                add_taps_to_block(in, len, len, 1, taps, 3, 3, start, block, B->out_length);
-            else
-                add_taps_to_block(in, sh * len, dh * len, dw, taps, kh, kw, start, block,
+                add_taps_to_block(in, len, rows, len, 1, taps, 3, 3, start, block,
                                   B->out_length);
+            else
+                add_taps_to_block(in, sh * len, rows, dh * len, dw, taps, kh, kw, start,
+                                  block, B->out_length);
         }
         return;
     }
@@ -328,17 +387,17 @@ conv2d_status conv2d_forward_direct(const conv2d_params *params,
     const fast_layer *layer = &L;
     direct_buffers buffers;
     long long units = L.x_shape[0] * L.groups, threads = 1;
-    float *slices;
-    size_the_buffers(&L, &buffers);
+    float *raw, *slices;
 #ifdef _OPENMP
     threads = omp_get_max_threads();
 #endif
     if (units == 0)
         return CONV2D_OK;
-    slices = aligned_alloc(64, sizeof(float) * (size_t)(threads * buffers.floats));
-    if (slices == NULL)
-        return conv2d_fail(err, CONV2D_ERR_MEMORY, "cannot allocate %lld pairs of buffers of "
-                           "%lld floats for the direct kernel", threads, buffers.floats);
+    if ((status = size_the_buffers(&L, &buffers, err)) != CONV2D_OK)
+        return status;
+    if ((status = allocate_thread_buffers(threads, buffers.floats, &raw, &slices, err))
+        != CONV2D_OK)
+        return status;
     CONV2D_PARALLEL_FOR(units * L.out_per_group * L.pixels * L.window)
     for (long long t = 0; t < units; t++) {
         const fast_layer *L = layer;
@@ -350,7 +409,8 @@ conv2d_status conv2d_forward_direct(const conv2d_params *params,
             const long long *xs = L->x_shape, *ws = L->w_shape, *ys = L->y_shape;
             for (long long k = 0; k < L->out_per_group; k++) {
                 long long c_out = group * L->out_per_group + k;
-                float bias = b != NULL ? b[c_out] : 0.0f, *plane = y + conv2d_offset(ys, n, c_out, 0, 0);
+                float bias = b != NULL ? b[c_out] : 0.0f;
+                float *plane = y + conv2d_offset(ys, n, c_out, 0, 0);
                 float *sums = B->in_place ? plane : out;
                 for (long long c = 0; c < ws[1]; c++) {
                     if (k == 0 || ws[1] > 1)
@@ -360,11 +420,12 @@ conv2d_status conv2d_forward_direct(const conv2d_params *params,
                                    c == 0 ? &bias : NULL, sums);
                 }
                 for (long long oh = 0; oh < ys[2] && !B->in_place; oh++)
-                    memcpy(plane + oh * ys[3], out + oh * B->out_length, sizeof(float) * (size_t)ys[3]);
+                    memcpy(plane + oh * ys[3], out + oh * B->out_length,
+                           sizeof(float) * (size_t)ys[3]);
             }
         }
     }
-    free(slices);
+    free(raw);
     return CONV2D_OK;
 }
 typedef struct {
@@ -391,12 +452,12 @@ static void fold_padded_plane(const float *padded, const conv_axis *rows,
         float *xrow = plane + (ih < 0 ? 0 : ih) * w;
         for (long long j = first; j < last && ih >= 0; j++)
             xrow[j - cols->pad_begin] += row[j];
-        for (long long j = 0; j < first && ih >= 0; j++) {           /* the left border */
+        for (long long j = 0; j < first && ih >= 0; j++) {       /* the left border */
             long long iw = conv2d_source_index(j - cols->pad_begin, w, mode);
             if (iw >= 0)
                 xrow[iw] += row[j];
         }
-        for (long long j = last; j < end && ih >= 0; j++) {          /* the right border */
+        for (long long j = last; j < end && ih >= 0; j++) {      /* the right border */
             long long iw = conv2d_source_index(j - cols->pad_begin, w, mode);
             if (iw >= 0)
                 xrow[iw] += row[j];
@@ -426,7 +487,8 @@ static float dot_rows(const float *a, const float *b, long long count)
 conv2d_status conv2d_backward_direct(const conv2d_params *params,
                                      const float *x, const long long input_shape[4],
                                      const float *w, const long long weight_shape[4],
-                                     const float *dy, const long long grad_output_shape[4],
+                                     const float *dy,
+                                     const long long grad_output_shape[4],
                                      float *dx, float *dw, float *db, conv2d_error *err)
 {
         fast_layer L;
@@ -438,8 +500,7 @@ conv2d_status conv2d_backward_direct(const conv2d_params *params,
     direct_buffers buffers;
     gradient_buffers gradients;
     long long units = L.x_shape[0] * L.groups, threads = 1;
-    float *slices;
-    size_the_buffers(&L, &buffers);
+    float *raw, *slices;
 #ifdef _OPENMP
     threads = omp_get_max_threads();
 #endif
@@ -450,26 +511,35 @@ conv2d_status conv2d_backward_direct(const conv2d_params *params,
             db[i] = 0.0f;
         return CONV2D_OK;
     }
-    gradients.rows = round_up(buffers.rows, DIRECT_ROWS);
-    gradients.dy_rows = gradients.rows + (L.w_shape[2] - 1) * L.rows.dilation;
-    gradients.dy_length = round_up(buffers.length + (L.w_shape[3] - 1) * L.cols.dilation,
-                                   VECTOR_FLOATS);
-    if (buffers.floats < gradients.rows * buffers.length
-                         + gradients.dy_rows * gradients.dy_length + L.window)
-        buffers.floats = round_up(gradients.rows * buffers.length
-                                  + gradients.dy_rows * gradients.dy_length + L.window, 16);
-    slices = aligned_alloc(64, sizeof(float) * (size_t)(threads * buffers.floats));
-    if (slices == NULL)
-        return conv2d_fail(err, CONV2D_ERR_MEMORY, "cannot allocate %lld pairs of buffers of "
-                           "%lld floats for the direct kernel", threads, buffers.floats);
+    if ((status = size_the_buffers(&L, &buffers, err)) != CONV2D_OK)
+        return status;
+    {
+        gradient_buffers *G = &gradients;
+        long long kh = L.w_shape[2], kw = L.w_shape[3], grad, framed, needed;
+        if (!round_up(buffers.rows, DIRECT_ROWS, &G->rows)
+            || !extent_fits(kh, L.rows.dilation, G->rows, &G->dy_rows)
+            || !extent_fits(kw, L.cols.dilation, buffers.length, &G->dy_length)
+            || !round_up(G->dy_length, VECTOR_FLOATS, &G->dy_length)
+            || !conv2d_mul_fits(G->rows, buffers.length, &grad)
+            || !conv2d_mul_fits(G->dy_rows, G->dy_length, &framed)
+            || !conv2d_add_fits(grad, framed, &needed)
+            || !conv2d_add_fits(needed, L.window, &needed)
+            || !round_up(needed, 16, &needed))
+            return conv2d_fail(err, CONV2D_ERR_OVERFLOW, "the buffers of the direct "
+                               "kernel's input gradient for a padded plane of %lld x %lld "
+                               "have too many floats to count", buffers.rows, buffers.length);
+        if (buffers.floats < needed)
+            buffers.floats = needed;
+    }
+    if ((status = allocate_thread_buffers(threads, buffers.floats, &raw, &slices, err))
+        != CONV2D_OK)
+        return status;
     CONV2D_PARALLEL_FOR(units * L.out_per_group * L.pixels * L.window)
     for (long long t = 0; t < units; t++) {
         const fast_layer *L = layer;
         const direct_buffers *B = &buffers;
         const gradient_buffers *G = &gradients;
         float *grad = slices + direct_thread() * B->floats;
-        float *dy_padded = grad + G->rows * B->length;
-        float *flipped = dy_padded + G->dy_rows * G->dy_length;
         long long n = t / L->groups, group = t % L->groups;
         if (dx != NULL)
             {
@@ -485,7 +555,8 @@ conv2d_status conv2d_backward_direct(const conv2d_params *params,
                         if (L->rows.stride == 1 && L->cols.stride == 1)
                             {
                                 long long kh = ws[2], kw = ws[3], dh = L->rows.dilation, dw_ = L->cols.dilation;
-                                float zero = 0.0f;
+                                float zero = 0.0f, *dy_padded = grad + G->rows * B->length;
+                                float *flipped = dy_padded + G->dy_rows * G->dy_length;
                                 memset(dy_padded, 0, sizeof(float) * (size_t)(G->dy_rows * G->dy_length));
                                 for (long long oh = 0; oh < ys[2]; oh++)
                                     memcpy(dy_padded + (oh + (kh - 1) * dh) * G->dy_length + (kw - 1) * dw_,
@@ -495,11 +566,13 @@ conv2d_status conv2d_backward_direct(const conv2d_params *params,
                                 for (long long i = 0; i < G->rows; i += DIRECT_ROWS) {
                                     const float *in = dy_padded + i * G->dy_length;
                                     if (kh == 3 && kw == 3 && dh == 1 && dw_ == 1)
-                                        add_taps_to_block(in, G->dy_length, G->dy_length, 1, flipped, 3, 3,
-                                                          k == 0 ? &zero : NULL, grad + i * B->length, B->length);
+                                        add_taps_to_block(in, G->dy_length, DIRECT_ROWS, G->dy_length, 1, flipped,
+                                                          3, 3, k == 0 ? &zero : NULL, grad + i * B->length,
+                                                          B->length);
                                     else
-                                        add_taps_to_block(in, G->dy_length, dh * G->dy_length, dw_, flipped, kh, kw,
-                                                          k == 0 ? &zero : NULL, grad + i * B->length, B->length);
+                                        add_taps_to_block(in, G->dy_length, DIRECT_ROWS, dh * G->dy_length, dw_,
+                                                          flipped, kh, kw, k == 0 ? &zero : NULL,
+                                                          grad + i * B->length, B->length);
                                 }
                             }
                         else
@@ -508,8 +581,8 @@ conv2d_status conv2d_backward_direct(const conv2d_params *params,
                                 const float *restrict dy_row = dy_plane + oh * ys[3];
                                 for (long long u = 0; u < ws[2]; u++)
                                     for (long long v = 0; v < ws[3]; v++) {
-                                        float *restrict at = grad + (oh * L->rows.stride + u * L->rows.dilation) * B->length
-                                                             + v * L->cols.dilation;
+                                        long long row = oh * L->rows.stride + u * L->rows.dilation;
+                                        float *restrict at = grad + row * B->length + v * L->cols.dilation;
                                         float wv = taps[u * ws[3] + v];
                                         if (L->cols.stride == 1)
                                             for (long long o = 0; o < ys[3]; o++)
@@ -551,7 +624,8 @@ conv2d_status conv2d_backward_direct(const conv2d_params *params,
                             {
                                 vfloat acc[9] = { { 0 } };
                                 float tail[9] = { 0 };
-                                long long row_step = L->rows.stride * B->length, tap_row = L->rows.dilation * B->length;
+                                long long row_step = L->rows.stride * B->length;
+                                long long tap_row = L->rows.dilation * B->length, dw_ = L->cols.dilation;
                                 for (long long oh = 0; oh < ys[2]; oh++) {
                                     const float *g = dy_plane + oh * ys[3], *at = padded + oh * row_step;
                                     long long o = 0;
@@ -560,13 +634,13 @@ conv2d_status conv2d_backward_direct(const conv2d_params *params,
                                         memcpy(&gv, g + o, sizeof gv);
                                         UNROLL for (int t = 0; t < 9; t++) {
                                             vfloat xv;
-                                            memcpy(&xv, at + t / 3 * tap_row + t % 3 * L->cols.dilation + o, sizeof xv);
+                                            memcpy(&xv, at + t / 3 * tap_row + t % 3 * dw_ + o, sizeof xv);
                                             acc[t] += gv * xv;
                                         }
                                     }
                                     for (; o < ys[3]; o++)
                                         for (int t = 0; t < 9; t++)
-                                            tail[t] += g[o] * at[t / 3 * tap_row + t % 3 * L->cols.dilation + o];
+                                            tail[t] += g[o] * at[t / 3 * tap_row + t % 3 * dw_ + o];
                                 }
                                 for (int t = 0; t < 9; t++) {
                                     for (int lane = 0; lane < VECTOR_FLOATS; lane++)
@@ -581,7 +655,8 @@ conv2d_status conv2d_backward_direct(const conv2d_params *params,
                                 long long u = t / ws[3], v = t % ws[3];
                                 float sum = 0.0f;
                                 for (long long oh = 0; oh < ys[2]; oh++) {
-                                    const float *at = padded + (oh * L->rows.stride + u * L->rows.dilation) * B->length
+                                    const float *at = padded
+                                                      + (oh * L->rows.stride + u * L->rows.dilation) * B->length
                                                       + v * L->cols.dilation;
                                     if (L->cols.stride == 1)
                                         sum += dot_rows(dy_plane + oh * ys[3], at, ys[3]);
@@ -595,7 +670,7 @@ conv2d_status conv2d_backward_direct(const conv2d_params *params,
                 }
             }
     }
-    free(slices);
+    free(raw);
     return CONV2D_OK;
 }
 #define BLOCK_PIXELS 14    /* output pixels of the register block */
@@ -603,7 +678,8 @@ conv2d_status conv2d_backward_direct(const conv2d_params *params,
 #if defined(__GNUC__)
 typedef float block_vector __attribute__((vector_size(16 * sizeof(float))));
 #define ALWAYS_INLINE inline __attribute__((always_inline))
-static ALWAYS_INLINE void add_product(block_vector *acc, float s, const block_vector *w)
+static ALWAYS_INLINE void add_product(block_vector *acc, float s,
+                                      const block_vector *w)
 {
     *acc += s * *w;
 }
@@ -641,8 +717,9 @@ static long long blocks_of(long long channels)
 long long conv2d_blocked_count(const long long shape[4])
 {
     long long pixels = product_of_four(shape[2], shape[3], BLOCK, 1);
-    return shape[1] < 0 || pixels < 0 ? -1
-                                      : product_of_four(shape[0], blocks_of(shape[1]), pixels, 1);
+    if (shape[1] < 0 || pixels < 0)
+        return -1;
+    return product_of_four(shape[0], blocks_of(shape[1]), pixels, 1);
 }
 
 long long conv2d_blocked_weight_count(const long long weight_shape[4])
@@ -653,20 +730,23 @@ long long conv2d_blocked_weight_count(const long long weight_shape[4])
            ? -1 : product_of_four(blocks_of(s[0]), blocks_of(s[1]), taps, 1);
 }
 static conv2d_status check_conversion(const float *from, const long long shape[4],
-                                      const float *to, long long count, const char *what,
+                                      const float *to, long long count, int is_weight,
                                       conv2d_error *err)
 {
+    const char *what = is_weight ? "weight" : "activation";
     if (shape == NULL)
         return conv2d_fail(err, CONV2D_ERR_NULL, "the %s shape must not be NULL", what);
     for (int i = 0; i < 4; i++)
         if (shape[i] < 0)
-            return conv2d_fail(err, CONV2D_ERR_INPUT_SIZE,
-                               "the %s shape %lld x %lld x %lld x %lld has a negative size",
-                               what, shape[0], shape[1], shape[2], shape[3]);
+            return conv2d_fail(err, !is_weight ? CONV2D_ERR_INPUT_SIZE
+                                    : i < 2 ? CONV2D_ERR_CHANNELS
+                                            : CONV2D_ERR_KERNEL_SIZE,
+                               "the %s shape %lld x %lld x %lld x %lld has a negative "
+                               "size", what, shape[0], shape[1], shape[2], shape[3]);
     if (count < 0)
-        return conv2d_fail(err, CONV2D_ERR_OVERFLOW, "the blocked %s of shape %lld x %lld x "
-                           "%lld x %lld has too many floats to count", what, shape[0],
-                           shape[1], shape[2], shape[3]);
+        return conv2d_fail(err, CONV2D_ERR_OVERFLOW, "the blocked %s of shape %lld x "
+                           "%lld x %lld x %lld has too many floats to count", what,
+                           shape[0], shape[1], shape[2], shape[3]);
     if (count > 0 && (from == NULL || to == NULL))
         return conv2d_fail(err, CONV2D_ERR_NULL, "the %s arrays must not be NULL", what);
     return CONV2D_OK;
@@ -684,7 +764,8 @@ static void convert_blocks(const long long shape[4], float *x, float *xb, int in
         long long nb = t / tiles, n = nb / blocks, first = nb % blocks * BLOCK;
         long long lanes = channels - first < BLOCK ? channels - first : BLOCK;
         long long p0 = t % tiles * BLOCK, p1 = p0 + BLOCK < plane ? p0 + BLOCK : plane;
-        float *nchw = x + (n * channels + first) * plane, *block = xb + nb * plane * BLOCK;
+        float *nchw = x + (n * channels + first) * plane;
+        float *block = xb + nb * plane * BLOCK;
         if (into_blocks)
             for (long long p = p0; p < p1; p++)
                 for (long long i = 0; i < BLOCK; i++)
@@ -700,7 +781,7 @@ conv2d_status conv2d_to_blocked(const float *x, const long long shape[4], float 
                                 conv2d_error *err)
 {
     conv2d_status status = check_conversion(x, shape, xb, shape == NULL ? 0
-                                            : conv2d_blocked_count(shape), "activation", err);
+                                            : conv2d_blocked_count(shape), 0, err);
     if (status == CONV2D_OK)
         convert_blocks(shape, (float *)x, xb, 1);
     return status;
@@ -710,7 +791,7 @@ conv2d_status conv2d_from_blocked(const float *xb, const long long shape[4], flo
                                   conv2d_error *err)
 {
     conv2d_status status = check_conversion(xb, shape, x, shape == NULL ? 0
-                                            : conv2d_blocked_count(shape), "activation", err);
+                                            : conv2d_blocked_count(shape), 0, err);
     if (status == CONV2D_OK)
         convert_blocks(shape, x, (float *)xb, 0);
     return status;
@@ -720,7 +801,7 @@ conv2d_status conv2d_weights_to_blocked(const float *w, const long long weight_s
 {
     const long long *s = weight_shape;
     long long count = s == NULL ? 0 : conv2d_blocked_weight_count(s);
-    conv2d_status status = check_conversion(w, s, wb, count, "weight", err);
+    conv2d_status status = check_conversion(w, s, wb, count, 1, err);
     long long in_blocks, taps;
     if (status != CONV2D_OK)
         return status;
@@ -733,8 +814,8 @@ conv2d_status conv2d_weights_to_blocked(const float *w, const long long weight_s
         for (long long o = 0; o < BLOCK; o++)
             for (long long i = 0; i < BLOCK; i++) {
                 long long c_out = ob * BLOCK + o, c = ib * BLOCK + i;
-                const float *from = c_out < s[0] && c < s[1] ? w + conv2d_offset(s, c_out, c, 0, 0)
-                                                             : NULL;
+                const float *from = c_out < s[0] && c < s[1]
+                                    ? w + conv2d_offset(s, c_out, c, 0, 0) : NULL;
                 for (long long t = 0; t < taps; t++)
                     block[(t * BLOCK + i) * BLOCK + o] = from != NULL ? from[t] : 0.0f;
             }
@@ -743,18 +824,20 @@ conv2d_status conv2d_weights_to_blocked(const float *w, const long long weight_s
 }
 typedef struct {
     const fast_layer *L;
-    const float *x;              /* image n: [in_blocks][H][W][16] */
-    const float *w[2];           /* output blocks ob, ob + 1: [in_blocks][kH][kW][16][16] */
-    float *y[2];                 /* row h of output blocks ob, ob + 1: [W_out][16] */
+    const float *x;           /* image n: [in_blocks][H][W][16] */
+    const float *w[2];        /* output blocks ob, ob + 1:
+                                 [in_blocks][kH][kW][16][16] each */
+    float *y[2];              /* row h of output blocks ob, ob + 1: [W_out][16] */
     block_vector bias[2];
-    const long long *rows;       /* [kH]: the input row of each tap row, or -1 */
-    const long long *cols;       /* [W_out][kW]: the input column of each tap, or -1 */
-    const long long *inside;     /* [kW][2]: the interior range of each tap column */
+    const long long *rows;    /* [kH]: the input row of each tap row, or -1 */
+    const long long *cols;    /* [W_out][kW]: the input column of each tap, or -1 */
+    const long long *inside;  /* [kW][2]: the interior range of each tap column */
     long long in_blocks;
 } blocked_row;
 
-static ALWAYS_INLINE void output_block(const blocked_row *r, long long o0, long long pixels,
-                                       int size, long long step, int pair)
+static ALWAYS_INLINE void output_block(const blocked_row *r, long long o0,
+                                       long long pixels, int size, long long step,
+                                       int pair)
 {
     const fast_layer *L = r->L;
     const long long *ws = L->w_shape;
@@ -815,8 +898,9 @@ static ALWAYS_INLINE void output_block(const blocked_row *r, long long o0, long 
             memcpy(r->y[1] + (o0 + j) * BLOCK, &acc[j][1], sizeof acc[j][1]);
     }
 }
-static ALWAYS_INLINE void output_block_at_any_stride(const blocked_row *r, long long o0,
-                                                     long long pixels, int size, int pair)
+static ALWAYS_INLINE void output_block_at_any_stride(const blocked_row *r,
+                                                     long long o0, long long pixels,
+                                                     int size, int pair)
 {
     long long stride = r->L->cols.stride;
     if (stride == 1)
@@ -870,22 +954,27 @@ conv2d_status conv2d_forward_on_blocked(const conv2d_params *params,
                            "have too many floats to count");
     {
         const long long *ws = L.w_shape, *ys = L.y_shape;
-        rows = malloc(sizeof(long long) * (size_t)(ys[2] * ws[2] + ys[3] * ws[3] + 2 * ws[3]));
+        rows = malloc(sizeof(long long)
+                      * (size_t)(ys[2] * ws[2] + ys[3] * ws[3] + 2 * ws[3]));
         if (rows == NULL)
             return conv2d_fail(err, CONV2D_ERR_MEMORY, "cannot allocate the padding tables");
         cols = rows + ys[2] * ws[2];
         inside = cols + ys[3] * ws[3];
         for (long long h = 0; h < ys[2]; h++)
             for (long long u = 0; u < ws[2]; u++)
-                rows[h * ws[2] + u] = conv2d_source_index(h * L.rows.stride + u * L.rows.dilation
-                                                          - L.rows.pad_begin, L.x_shape[2], L.mode);
+                rows[h * ws[2] + u] = conv2d_source_index(h * L.rows.stride
+                                                          + u * L.rows.dilation
+                                                          - L.rows.pad_begin,
+                                                          L.x_shape[2], L.mode);
         for (long long o = 0; o < ys[3]; o++)
             for (long long v = 0; v < ws[3]; v++)
-                cols[o * ws[3] + v] = conv2d_source_index(o * L.cols.stride + v * L.cols.dilation
-                                                          - L.cols.pad_begin, L.x_shape[3], L.mode);
+                cols[o * ws[3] + v] = conv2d_source_index(o * L.cols.stride
+                                                          + v * L.cols.dilation
+                                                          - L.cols.pad_begin,
+                                                          L.x_shape[3], L.mode);
         for (long long v = 0; v < ws[3]; v++)
-            conv2d_interior(v * L.cols.dilation - L.cols.pad_begin, L.cols.stride, L.cols.input,
-                            ys[3], &inside[2 * v], &inside[2 * v + 1]);
+            conv2d_interior(v * L.cols.dilation - L.cols.pad_begin, L.cols.stride,
+                            L.cols.input, ys[3], &inside[2 * v], &inside[2 * v + 1]);
     }
     {
         const fast_layer *layer = &L;
@@ -940,8 +1029,8 @@ conv2d_status conv2d_forward_blocked(const conv2d_params *params,
     long long counts[3], total, bytes;
     float *raw, *xb, *wb, *yb;
     if (L.groups != 1)
-        return conv2d_forward_gemm(params, x, input_shape, w, weight_shape, b, bias_length,
-                                   y, err);
+        return conv2d_forward_gemm(params, x, input_shape, w, weight_shape, b,
+                                   bias_length, y, err);
     counts[0] = conv2d_blocked_count(input_shape);
     counts[1] = conv2d_blocked_weight_count(weight_shape);
     counts[2] = conv2d_blocked_count(L.y_shape);
@@ -1398,10 +1487,17 @@ static int is_pointwise(const fast_layer *L)
 
 static float *allocate_columns(const fast_layer *L, conv2d_error *err)
 {
-    size_t count = (size_t)L->window * (size_t)L->pixels;
-    float *col = is_pointwise(L) ? NULL : malloc(sizeof(float) * (count > 0 ? count : 1));
-    if (col == NULL && !is_pointwise(L))
-        conv2d_fail(err, CONV2D_ERR_MEMORY, "cannot allocate the %zu floats of the "
+    long long count;
+    float *col;
+    if (!conv2d_mul_fits(L->window, L->pixels, &count)
+        || (unsigned long long)count > SIZE_MAX / sizeof(float)) {
+        conv2d_fail(err, CONV2D_ERR_OVERFLOW, "the im2col matrix (%lld x %lld) has too "
+                    "many floats to allocate", L->window, L->pixels);
+        return NULL;
+    }
+    col = malloc(sizeof(float) * (size_t)(count > 0 ? count : 1));
+    if (col == NULL)
+        conv2d_fail(err, CONV2D_ERR_MEMORY, "cannot allocate the %lld floats of the "
                     "im2col matrix (%lld x %lld)", count, L->window, L->pixels);
     return col;
 }
@@ -1813,6 +1909,15 @@ static int input_gradient_is_a_forward_pass(const fast_layer *L)
            && L->rows.stride == 1 && L->cols.stride == 1
            && L->rows.pad_begin <= reach_h && L->rows.pad_end <= reach_h
            && L->cols.pad_begin <= reach_w && L->cols.pad_end <= reach_w;
+}
+
+int conv2d_input_gradient_is_a_forward_pass(const conv2d_params *params,
+                                            const long long input_shape[4],
+                                            const long long weight_shape[4])
+{
+    fast_layer L;
+    return describe_layer(params, input_shape, weight_shape, &L, NULL) == CONV2D_OK
+           && input_gradient_is_a_forward_pass(&L);
 }
 
 conv2d_status conv2d_backward_blocked(const conv2d_params *params,

@@ -76,6 +76,12 @@ conv2d_status conv2d_weight_gradient_in_chunks(const conv2d_params *params, cons
                                                const long long grad_output_shape[4],
                                                float *dw, long long images_per_chunk,
                                                long long rows_per_slice, conv2d_error *err);
+/* 1 if conv2d_backward_blocked computes the input gradient of this layer
+   as a forward pass on the flipped weights, 0 if it uses the matrix
+   product and col2im or the layer is not valid; for the tests. */
+int conv2d_input_gradient_is_a_forward_pass(const conv2d_params *params,
+                                            const long long input_shape[4],
+                                            const long long weight_shape[4]);
 /* The tolerance of a result summed in float against the naive loops' r,
    with abs_sum the naive loops applied to |x|, |w| (and |dy|): see "How
    close is close enough, in float".  Valid for terms * 2^-24 <= 0.01. */

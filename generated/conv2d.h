@@ -265,7 +265,7 @@ conv2d_status conv2d_forward_gemm(const conv2d_params *params,
                                   float *y, conv2d_error *err);
 /* Chapter 5: the blocked layout.  An activation of NCHW shape
    [N][C][H][W] is stored as [N][ceil(C/16)][H][W][16]: channel c of pixel
-   (h, w) is at ((n * ceil(C/16) + c/16) * H + h) * W + w) * 16 + c % 16,
+   (h, w) is at (((n * ceil(C/16) + c/16) * H + h) * W + w) * 16 + c % 16,
    and the lanes past C are zeros.  A weight of shape [C_out][C_in][kH][kW]
    (groups = 1) is stored as [ceil(C_out/16)][ceil(C_in/16)][kH][kW][16][16],
    input channel before output channel, zeros past C_in and C_out.
@@ -310,7 +310,8 @@ conv2d_status conv2d_forward_direct(const conv2d_params *params,
 conv2d_status conv2d_backward_direct(const conv2d_params *params,
                                      const float *x, const long long input_shape[4],
                                      const float *w, const long long weight_shape[4],
-                                     const float *dy, const long long grad_output_shape[4],
+                                     const float *dy,
+                                     const long long grad_output_shape[4],
                                      float *dx, float *dw, float *db, conv2d_error *err);
 /* Chapter 5: faster variants of conv2d_backward, with its arguments and
    checks, summing in float: the loops reordered, im2col with a simple
@@ -332,8 +333,9 @@ conv2d_status conv2d_backward_gemm(const conv2d_params *params,
                                    float *dx, float *dw, float *db, conv2d_error *err);
 /* Chapter 5: the backward passes, with the input gradient as a forward
    pass of conv2d_forward_blocked on the flipped weights where the layer
-   allows it (stride 1, zero padding, one group), else those of
-   conv2d_backward_gemm. */
+   allows it (stride 1, zero padding, one group, and no side padded by
+   more than d(k-1), the dilation times the kernel size less one), else
+   those of conv2d_backward_gemm. */
 conv2d_status conv2d_backward_blocked(const conv2d_params *params,
                                       const float *x, const long long input_shape[4],
                                       const float *w, const long long weight_shape[4],

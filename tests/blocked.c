@@ -43,9 +43,11 @@ static void check_round_trip(const long long s[4])
         for (long long c = 0; c < blocks * 16; c++)
             for (long long h = 0; h < s[2]; h++)
                 for (long long w = 0; w < s[3]; w++) {
-                    long long at = (((n * blocks + c / 16) * s[2] + h) * s[3] + w) * 16 + c % 16;
+                    long long at = (((n * blocks + c / 16) * s[2] + h) * s[3] + w) * 16
+                                   + c % 16;
                     float want = c < s[1] ? x[conv2d_offset(s, n, c, h, w)] : 0.0f;
-                    cr_assert(eq(flt, xb[at], want), "n %lld c %lld h %lld w %lld", n, c, h, w);
+                    cr_assert(eq(flt, xb[at], want), "n %lld c %lld h %lld w %lld",
+                              n, c, h, w);
                 }
     back[count] = -1.0f;
     cr_assert(eq(int, conv2d_from_blocked(xb, s, back, NULL), CONV2D_OK));
@@ -86,7 +88,8 @@ static void plain_blocked_forward(const conv2d_params *p, const float *xb,
 {
     conv2d_geometry g;
     long long ib_count = (xs[1] + 15) / 16, ob_count = (ws[0] + 15) / 16;
-    cr_assert(eq(int, conv2d_output_size(p, xs[2], xs[3], ws[2], ws[3], &g, NULL), CONV2D_OK));
+    cr_assert(eq(int, conv2d_output_size(p, xs[2], xs[3], ws[2], ws[3], &g, NULL),
+                 CONV2D_OK));
     for (long long n = 0; n < xs[0]; n++)
         for (long long ob = 0; ob < ob_count; ob++)
             for (long long h = 0; h < g.out_h; h++)
@@ -98,17 +101,20 @@ static void plain_blocked_forward(const conv2d_params *p, const float *xb,
                             for (long long u = 0; u < ws[2]; u++)
                                 for (long long v = 0; v < ws[3]; v++) {
                                     long long ih = conv2d_source_index(h * g.rows.stride + u * g.rows.dilation
-                                                                       - g.rows.pad_begin, xs[2], p->padding_mode);
+                                                                       - g.rows.pad_begin, xs[2],
+                                                                       p->padding_mode);
                                     long long iw = conv2d_source_index(o * g.cols.stride + v * g.cols.dilation
-                                                                       - g.cols.pad_begin, xs[3], p->padding_mode);
+                                                                       - g.cols.pad_begin, xs[3],
+                                                                       p->padding_mode);
                                     if (ih < 0 || iw < 0)
                                         continue;
                                     for (long long i = 0; i < 16; i++)
                                         sum += xb[(((n * ib_count + ib) * xs[2] + ih) * xs[3] + iw) * 16 + i]
-                                               * wb[((((ob * ib_count + ib) * ws[2] + u) * ws[3] + v) * 16 + i) * 16
-                                                    + lane];
+                                               * wb[((((ob * ib_count + ib) * ws[2] + u) * ws[3] + v) * 16 + i)
+                                                    * 16 + lane];
                                 }
-                        yb[(((n * ob_count + ob) * g.out_h + h) * g.out_w + o) * 16 + lane] = sum;
+                        yb[(((n * ob_count + ob) * g.out_h + h) * g.out_w + o) * 16
+                           + lane] = sum;
                     }
 }
 static float next_float(unsigned *state)    /* uniform in [-1, 1) */
@@ -132,11 +138,14 @@ static int check_blocked_layer(const conv2d_params *p, const long long xs[4],
     ybc = conv2d_blocked_count(ys);
     float *x = malloc(sizeof(float) * (size_t)xc), *ax = malloc(sizeof(float) * (size_t)xc);
     float *w = malloc(sizeof(float) * (size_t)wc), *aw = malloc(sizeof(float) * (size_t)wc);
-    float *b = malloc(sizeof(float) * (size_t)ws[0]), *ab = malloc(sizeof(float) * (size_t)ws[0]);
+    float *b = malloc(sizeof(float) * (size_t)ws[0]);
+    float *ab = malloc(sizeof(float) * (size_t)ws[0]);
     float *y = malloc(sizeof(float) * (size_t)yc), *ay = malloc(sizeof(float) * (size_t)yc);
     float *fy = malloc(sizeof(float) * (size_t)yc), *ky = malloc(sizeof(float) * (size_t)yc);
-    float *xb = malloc(sizeof(float) * (size_t)xbc), *wb = malloc(sizeof(float) * (size_t)wbc);
-    float *yb = malloc(sizeof(float) * (size_t)ybc), *pb = malloc(sizeof(float) * (size_t)ybc);
+    float *xb = malloc(sizeof(float) * (size_t)xbc);
+    float *wb = malloc(sizeof(float) * (size_t)wbc);
+    float *yb = malloc(sizeof(float) * (size_t)ybc);
+    float *pb = malloc(sizeof(float) * (size_t)ybc);
     cr_assert(x && ax && w && aw && b && ab && y && ay && fy && ky && xb && wb && yb && pb);
     for (long long i = 0; i < xc; i++) ax[i] = fabsf(x[i] = next_float(state));
     for (long long i = 0; i < wc; i++) aw[i] = fabsf(w[i] = next_float(state));
@@ -155,10 +164,11 @@ static int check_blocked_layer(const conv2d_params *p, const long long xs[4],
         long long terms = ws[1] * ws[2] * ws[3] + 1;
         for (long long i = 0; i < yc; i++) {
             double bound = conv2d_tolerance_float(y[i], ay[i], terms);
-            cr_assert(le(dbl, fabs((double)ky[i] - y[i]), bound), "kernel: y[%lld] is %.9g, the "
-                      "naive loops say %.9g (C_in %lld, C_out %lld, width %lld, kernel %lld, stride "
-                      "%lld, dilation %lld, mode %d)", i, ky[i], y[i], xs[1], ws[0], xs[3], ws[2],
-                      p->stride_w, p->dilation_w, (int)p->padding_mode);
+            cr_assert(le(dbl, fabs((double)ky[i] - y[i]), bound),
+                      "kernel: y[%lld] is %.9g, the naive loops say %.9g (C_in %lld, "
+                      "C_out %lld, width %lld, kernel %lld, stride %lld, dilation %lld, "
+                      "mode %d)", i, ky[i], y[i], xs[1], ws[0], xs[3], ws[2], p->stride_w,
+                      p->dilation_w, (int)p->padding_mode);
             cr_assert(le(dbl, fabs((double)fy[i] - y[i]), bound), "through NCHW: y[%lld]", i);
         }
         for (long long i = 0; i < ybc; i++) {
@@ -168,8 +178,10 @@ static int check_blocked_layer(const conv2d_params *p, const long long xs[4],
         }
         cr_assert(eq(int, conv2d_from_blocked(pb, ys, fy, NULL), CONV2D_OK));
         for (long long i = 0; i < yc; i++)
-            cr_assert(le(dbl, fabs((double)fy[i] - y[i]), conv2d_tolerance_float(y[i], ay[i], terms)),
-                      "plain loops: y[%lld] is %.9g, the naive loops say %.9g", i, fy[i], y[i]);
+            cr_assert(le(dbl, fabs((double)fy[i] - y[i]),
+                         conv2d_tolerance_float(y[i], ay[i], terms)),
+                      "plain loops: y[%lld] is %.9g, the naive loops say %.9g", i, fy[i],
+                      y[i]);
     }
     free(x); free(ax); free(w); free(aw); free(b); free(ab); free(y); free(ay);
     free(fy); free(ky); free(xb); free(wb); free(yb); free(pb);
@@ -189,9 +201,10 @@ Test(blocked, register_block_edges)
                     for (int d = 1; d <= 2; d++)
                         for (int mode = 0; mode < 4; mode++) {
                             conv2d_params p = conv2d_default_params();
-                            long long xs[4] = { 1 + (a == 1), in_channels[c], 4, widths[a] };
-                            long long ws[4] = { out_channels[(a + c + s) % 2], in_channels[c],
-                                                1 + 2 * k, 1 + 2 * k };
+                            long long xs[4] = { 1 + (a == 1), in_channels[c], 4,
+                                                widths[a] };
+                            long long ws[4] = { out_channels[(a + c + s) % 2],
+                                                in_channels[c], 1 + 2 * k, 1 + 2 * k };
                             p.stride_h = p.stride_w = s;
                             p.dilation_h = p.dilation_w = d;
                             p.pad_top = 1; p.pad_bottom = 0;
@@ -203,54 +216,61 @@ Test(blocked, register_block_edges)
 }
 Test(blocked, threads_give_the_same_answer)
 {
-    enum { N = 2, C = 20, H = 40, W = 33, K = 40, X = N * 2 * H * W * 16,
-           WB = 3 * 2 * 9 * 256, Y = N * 3 * H * W * 16 };
-    static float x[N * C * H * W], w[K * C * 9], xb[X], wb[WB], yb[3][Y], y[3][N * K * H * W];
-    const long long xs[4] = { N, C, H, W }, ws[4] = { K, C, 3, 3 };
+    enum { N = 2, C = 33, H = 32, W = 33, K = 40, R = 7, X = N * 3 * H * W * 16,
+           WB = 3 * 3 * R * R * 256, Y = N * 3 * H * W * 16 };
+    static float x[N * C * H * W], w[K * C * R * R], xb[X], wb[WB], yb[3][Y];
+    static float y[3][N * K * H * W];
+    const long long xs[4] = { N, C, H, W }, ws[4] = { K, C, R, R };
     unsigned state = 9;
     conv2d_params p = conv2d_default_params();
-    p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 1;
+    p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = R / 2;
     for (int i = 0; i < N * C * H * W; i++) x[i] = next_float(&state);
-    for (int i = 0; i < K * C * 9; i++) w[i] = next_float(&state);
+    for (int i = 0; i < K * C * R * R; i++) w[i] = next_float(&state);
     cr_assert(eq(int, conv2d_to_blocked(x, xs, xb, NULL), CONV2D_OK));
     cr_assert(eq(int, conv2d_weights_to_blocked(w, ws, wb, NULL), CONV2D_OK));
     for (int run = 0; run < 3; run++) {
 #ifdef _OPENMP
         omp_set_num_threads(run < 2 ? 2 : 1);
 #endif
-        cr_assert(eq(int, conv2d_forward_on_blocked(&p, xb, xs, wb, ws, NULL, 0, yb[run], NULL),
-                     CONV2D_OK));
+        cr_assert(eq(int, conv2d_forward_on_blocked(&p, xb, xs, wb, ws, NULL, 0, yb[run],
+                                                    NULL), CONV2D_OK));
         cr_assert(eq(int, conv2d_forward_blocked(&p, x, xs, w, ws, NULL, 0, y[run], NULL),
                      CONV2D_OK));
     }
     for (int run = 1; run < 3; run++) {
-        cr_assert(eq(int, memcmp(yb[0], yb[run], sizeof yb[0]), 0), "blocked, run %d", run);
+        cr_assert(eq(int, memcmp(yb[0], yb[run], sizeof yb[0]), 0), "blocked, run %d",
+                  run);
         cr_assert(eq(int, memcmp(y[0], y[run], sizeof y[0]), 0), "NCHW, run %d", run);
     }
 }
 Test(blocked, bad_arguments_are_refused)
 {
+    static const long long negative[4] = { 1, -3, 2, 2 }, fine[4] = { 1, 3, 2, 2 };
+    static const long long huge[4] = { 1LL << 40, 17, 1LL << 20, 1 };
+    static const long long negative_kernel[4] = { 4, 4, -1, 3 };
+    static const long long negative_outputs[4] = { -4, 4, 1, 3 };
+    static const long long weight[4] = { 2, 2, 2, 2 };
+    static const long long grouped_x[4] = { 1, 2, 2, 2 }, grouped_w[4] = { 2, 1, 1, 1 };
     static float x[64], xb[64];
     conv2d_error err = { CONV2D_OK, "" };
     conv2d_params p = conv2d_default_params();
     xb[0] = 5.0f;
-    cr_assert(eq(llong, conv2d_blocked_count((const long long[4]){ 1, -3, 2, 2 }), -1));
-    cr_assert(eq(llong, conv2d_blocked_count((const long long[4]){ 1LL << 40, 17, 1LL << 20, 1 }),
-                 -1));
-    cr_assert(eq(llong, conv2d_blocked_weight_count((const long long[4]){ 4, 4, -1, 3 }), -1));
-    cr_assert(eq(int, conv2d_to_blocked(x, (const long long[4]){ 1, -3, 2, 2 }, xb, &err),
-                 CONV2D_ERR_INPUT_SIZE));
+    cr_assert(eq(llong, conv2d_blocked_count(negative), -1));
+    cr_assert(eq(llong, conv2d_blocked_count(huge), -1));
+    cr_assert(eq(llong, conv2d_blocked_weight_count(negative_kernel), -1));
+    cr_assert(eq(int, conv2d_to_blocked(x, negative, xb, &err), CONV2D_ERR_INPUT_SIZE));
     cr_assert(strstr(err.message, "1 x -3 x 2 x 2") != NULL, "%s", err.message);
-    cr_assert(eq(int, conv2d_to_blocked(NULL, (const long long[4]){ 1, 3, 2, 2 }, xb, &err),
+    cr_assert(eq(int, conv2d_to_blocked(NULL, fine, xb, &err), CONV2D_ERR_NULL));
+    cr_assert(eq(int, conv2d_from_blocked(xb, huge, x, &err), CONV2D_ERR_OVERFLOW));
+    cr_assert(eq(int, conv2d_weights_to_blocked(x, weight, NULL, &err),
                  CONV2D_ERR_NULL));
-    cr_assert(eq(int, conv2d_from_blocked(xb, (const long long[4]){ 1LL << 40, 17, 1LL << 20,
-                                                                    1 }, x, &err),
-                 CONV2D_ERR_OVERFLOW));
-    cr_assert(eq(int, conv2d_weights_to_blocked(x, (const long long[4]){ 2, 2, 2, 2 }, NULL,
-                                                &err), CONV2D_ERR_NULL));
+    cr_assert(eq(int, conv2d_weights_to_blocked(x, negative_kernel, xb, &err),
+                 CONV2D_ERR_KERNEL_SIZE));
+    cr_assert(strstr(err.message, "4 x 4 x -1 x 3") != NULL, "%s", err.message);
+    cr_assert(eq(int, conv2d_weights_to_blocked(x, negative_outputs, xb, &err),
+                 CONV2D_ERR_CHANNELS));
     p.groups = 2;
-    cr_assert(eq(int, conv2d_forward_on_blocked(&p, x, (const long long[4]){ 1, 2, 2, 2 }, x,
-                                                (const long long[4]){ 2, 1, 1, 1 }, NULL, 0,
+    cr_assert(eq(int, conv2d_forward_on_blocked(&p, x, grouped_x, x, grouped_w, NULL, 0,
                                                 xb, &err), CONV2D_ERR_GROUPS));
     cr_assert(strstr(err.message, "got 2 groups") != NULL, "%s", err.message);
     cr_assert(eq(flt, xb[0], 5.0f), "a failed call wrote the output");

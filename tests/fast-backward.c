@@ -102,11 +102,17 @@ Test(fast_backward, an_empty_batch_and_a_wrong_gradient)
                  CONV2D_ERR_SHAPE));
 }
 static void check_input_gradient(const conv2d_params *p, const long long xs[4],
-                                 const long long ws[4])
+                                 const long long ws[4], int as_forward_pass)
 {
     long long ys[4], nx, nw, ny;
     unsigned state = 11;
     cr_assert(eq(int, conv2d_forward_shape(p, xs, ws, ys, NULL), CONV2D_OK));
+    cr_assert(eq(int, conv2d_input_gradient_is_a_forward_pass(p, xs, ws), as_forward_pass),
+              "padding %lld %lld %lld %lld, stride %lld %lld, dilation %lld, groups %lld, "
+              "mode %d: expected %s", p->pad_top, p->pad_bottom, p->pad_left,
+              p->pad_right, p->stride_h, p->stride_w, p->dilation_h, p->groups,
+              (int)p->padding_mode,
+              as_forward_pass ? "the forward pass" : "the matrix product");
     nx = xs[0] * xs[1] * xs[2] * xs[3];
     nw = ws[0] * ws[1] * ws[2] * ws[3];
     ny = ys[0] * ys[1] * ys[2] * ys[3];
@@ -142,19 +148,30 @@ static void check_input_gradient(const conv2d_params *p, const long long xs[4],
 Test(fast_backward, the_input_gradient_as_a_forward_pass)
 {
     const long long xs[4] = { 2, 5, 9, 11 }, ws[4] = { 19, 5, 3, 3 };
+    const long long small_xs[4] = { 2, 2, 9, 11 }, small_ws[4] = { 4, 2, 3, 3 };
+    const long long grouped_ws[4] = { 4, 1, 3, 3 };
     for (long long d = 1; d <= 2; d++) {
         conv2d_params p = conv2d_default_params();
         p.dilation_h = p.dilation_w = d;
         p.pad_bottom = p.pad_left = 2 * d;
-        check_input_gradient(&p, xs, ws);
+        check_input_gradient(&p, xs, ws, 1);
         p.pad_top = 2 * d;
         p.pad_bottom = 0;
         p.pad_right = d;
-        check_input_gradient(&p, xs, ws);
+        check_input_gradient(&p, xs, ws, 1);
         p.pad_right = 2 * d + 1;
-        check_input_gradient(&p, xs, ws);
+        check_input_gradient(&p, xs, ws, 0);
         p.pad_right = 0;
         p.stride_w = 2;
-        check_input_gradient(&p, xs, ws);
+        check_input_gradient(&p, xs, ws, 0);
+        p = conv2d_default_params();
+        p.dilation_h = p.dilation_w = d;
+        p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = d;
+        check_input_gradient(&p, small_xs, small_ws, 1);
+        p.padding_mode = CONV2D_PADDING_REFLECT;
+        check_input_gradient(&p, small_xs, small_ws, 0);
+        p.padding_mode = CONV2D_PADDING_ZEROS;
+        p.groups = 2;
+        check_input_gradient(&p, small_xs, grouped_ws, 0);
     }
 }

@@ -299,7 +299,7 @@ Test(fast, every_variant_on_random_layers)
         checked++;
     }
 }
-static void run_gemm_variant(int threads, const conv2d_params *p, const float *x,
+static void run_with_threads(int v, int threads, const conv2d_params *p, const float *x,
                              const long long xs[4], const float *w, const long long ws[4],
                              const float *dy, const long long ys[4], float *y, float *dx,
                              float *dw)
@@ -309,9 +309,12 @@ static void run_gemm_variant(int threads, const conv2d_params *p, const float *x
 #else
     (void)threads;
 #endif
-    cr_assert(eq(int, conv2d_forward_gemm(p, x, xs, w, ws, NULL, 0, y, NULL), CONV2D_OK));
-    cr_assert(eq(int, conv2d_backward_gemm(p, x, xs, w, ws, dy, ys, dx, dw, NULL, NULL),
-                 CONV2D_OK));
+    cr_assert(eq(int, fast_variants[v].forward(p, x, xs, w, ws, NULL, 0, y, NULL), CONV2D_OK),
+              "%s", fast_variants[v].name);
+    if (fast_variants[v].backward != NULL)
+        cr_assert(eq(int, fast_variants[v].backward(p, x, xs, w, ws, dy, ys, dx, dw, NULL,
+                                                    NULL), CONV2D_OK),
+                  "%s", fast_variants[v].name);
 }
 
 Test(fast, threads_and_repeated_calls_give_the_same_answer)
@@ -326,13 +329,20 @@ Test(fast, threads_and_repeated_calls_give_the_same_answer)
     for (int i = 0; i < X; i++) x[i] = next_value(&state);
     for (int i = 0; i < WC; i++) w[i] = next_value(&state);
     for (int i = 0; i < Y; i++) dy[i] = next_value(&state);
-    run_gemm_variant(2, &p, x, xs, w, ws, dy, ys, y[0], dx[0], dw[0]);
-    run_gemm_variant(2, &p, x, xs, w, ws, dy, ys, y[1], dx[1], dw[1]);
-    run_gemm_variant(1, &p, x, xs, w, ws, dy, ys, y[2], dx[2], dw[2]);
-    for (int r = 1; r < 3; r++) {
-        cr_assert(eq(int, memcmp(y[0], y[r], sizeof y[0]), 0), "y, run %d", r);
-        cr_assert(eq(int, memcmp(dx[0], dx[r], sizeof dx[0]), 0), "dx, run %d", r);
-        cr_assert(eq(int, memcmp(dw[0], dw[r], sizeof dw[0]), 0), "dw, run %d", r);
+    for (int v = 0; v < VARIANTS; v++) {
+        const char *name = fast_variants[v].name;
+        memset(dx, 0, sizeof dx);
+        memset(dw, 0, sizeof dw);
+        run_with_threads(v, 2, &p, x, xs, w, ws, dy, ys, y[0], dx[0], dw[0]);
+        run_with_threads(v, 2, &p, x, xs, w, ws, dy, ys, y[1], dx[1], dw[1]);
+        run_with_threads(v, 1, &p, x, xs, w, ws, dy, ys, y[2], dx[2], dw[2]);
+        for (int r = 1; r < 3; r++) {
+            cr_assert(eq(int, memcmp(y[0], y[r], sizeof y[0]), 0), "%s: y, run %d", name, r);
+            cr_assert(eq(int, memcmp(dx[0], dx[r], sizeof dx[0]), 0), "%s: dx, run %d", name,
+                      r);
+            cr_assert(eq(int, memcmp(dw[0], dw[r], sizeof dw[0]), 0), "%s: dw, run %d", name,
+                      r);
+        }
     }
 }
 Test(fast, invalid_arguments_are_refused)
