@@ -136,10 +136,10 @@ conv2d_status conv2d_forward_loops(const conv2d_params *params,
                             if (ih < 0)
                                 continue;
                             {
-                                long long first, last, s = L->cols.stride, n = L->cols.input;
-                                conv2d_interior(off, s, n, L->y_shape[3], &first, &last);
+                                long long first, last, s = L->cols.stride, width = L->cols.input;
+                                conv2d_interior(off, s, width, L->y_shape[3], &first, &last);
                                 for (long long o = 0; o < first; o++) {
-                                    long long i = conv2d_source_index(o * s + off, n, L->mode);
+                                    long long i = conv2d_source_index(o * s + off, width, L->mode);
                                     if (i >= 0)
                                         yrow[o] += wv * xrow[i];
                                 }
@@ -150,7 +150,7 @@ conv2d_status conv2d_forward_loops(const conv2d_params *params,
                                     for (long long o = first; o < last; o++)
                                         yrow[o] += wv * xrow[o * s + off];
                                 for (long long o = last; o < L->y_shape[3]; o++) {
-                                    long long i = conv2d_source_index(o * s + off, n, L->mode);
+                                    long long i = conv2d_source_index(o * s + off, width, L->mode);
                                     if (i >= 0)
                                         yrow[o] += wv * xrow[i];
                                 }
