@@ -287,7 +287,7 @@ static conv2d_status allocate_thread_buffers(long long threads, long long floats
         return conv2d_fail(err, CONV2D_ERR_MEMORY, "cannot allocate %lld pairs of "
                            "buffers of %lld floats for the direct kernel", threads,
                            floats);
-    *slices = *raw + (64 - (uintptr_t)*raw % 64) % 64 / sizeof(float);
+    *slices = conv2d_first_line(*raw);
     return CONV2D_OK;
 }
 #if defined(__GNUC__)
@@ -1044,7 +1044,7 @@ conv2d_status conv2d_forward_blocked(const conv2d_params *params,
     if (raw == NULL)
         return conv2d_fail(err, CONV2D_ERR_MEMORY, "cannot allocate the blocked arrays "
                            "(%lld, %lld and %lld floats)", counts[0], counts[1], counts[2]);
-    xb = raw + (64 - (uintptr_t)raw % 64) % 64 / sizeof(float);
+    xb = conv2d_first_line(raw);
     wb = xb + counts[0];
     yb = wb + counts[1];
     convert_blocks(input_shape, (float *)x, xb, 1);

@@ -63,6 +63,12 @@ conv2d_status conv2d_gemm(const conv2d_blocking *blocking, long long m, long lon
                           long long k, const float *a, long long a_rows, long long a_cols,
                           const float *b, long long b_rows, long long b_cols, float *c,
                           long long ldc, int accumulate, conv2d_error *err);
+/* The first float of raw that starts a 64-byte cache line; raw must have
+   sixteen floats to spare.  Chapter 5, "From NCHW to NCHW". */
+static inline float *conv2d_first_line(float *raw)
+{
+    return raw + (64 - (uintptr_t)raw % 64) % 64 / sizeof(float);
+}
 void conv2d_pad_plane(const float *plane, const conv_axis *rows, const conv_axis *cols,
                       conv2d_padding_mode mode, float *padded, long long padded_rows,
                       long long length);
