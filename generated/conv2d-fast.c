@@ -1485,21 +1485,20 @@ static int is_pointwise(const fast_layer *L)
            && L->cols.pad_begin == 0 && L->cols.pad_end == 0;
 }
 
-static float *allocate_columns(const fast_layer *L, conv2d_error *err)
+static conv2d_status allocate_columns(const fast_layer *L, float **col,
+                                      conv2d_error *err)
 {
     long long count;
-    float *col;
     if (!conv2d_mul_fits(L->window, L->pixels, &count)
-        || (unsigned long long)count > SIZE_MAX / sizeof(float)) {
-        conv2d_fail(err, CONV2D_ERR_OVERFLOW, "the im2col matrix (%lld x %lld) has too "
-                    "many floats to allocate", L->window, L->pixels);
-        return NULL;
-    }
-    col = malloc(sizeof(float) * (size_t)(count > 0 ? count : 1));
-    if (col == NULL)
-        conv2d_fail(err, CONV2D_ERR_MEMORY, "cannot allocate the %lld floats of the "
-                    "im2col matrix (%lld x %lld)", count, L->window, L->pixels);
-    return col;
+        || (unsigned long long)count > SIZE_MAX / sizeof(float))
+        return conv2d_fail(err, CONV2D_ERR_OVERFLOW, "the im2col matrix (%lld x %lld) "
+                           "has too many floats to allocate", L->window, L->pixels);
+    *col = malloc(sizeof(float) * (size_t)(count > 0 ? count : 1));
+    if (*col == NULL)
+        return conv2d_fail(err, CONV2D_ERR_MEMORY, "cannot allocate the %lld floats of "
+                           "the im2col matrix (%lld x %lld)", count, L->window,
+                           L->pixels);
+    return CONV2D_OK;
 }
 
 static conv2d_status forward_lowered(const conv2d_params *params, const float *x,
@@ -1516,8 +1515,9 @@ static conv2d_status forward_lowered(const conv2d_params *params, const float *x
     conv2d_blocking blocking;
     float *col = NULL;
     conv2d_choose_blocking(&blocking);
-    if (L.y_shape[0] > 0 && !is_pointwise(&L) && (col = allocate_columns(&L, err)) == NULL)
-        return CONV2D_ERR_MEMORY;
+    if (L.y_shape[0] > 0 && !is_pointwise(&L)
+        && (status = allocate_columns(&L, &col, err)) != CONV2D_OK)
+        return status;
     for (long long n = 0; n < L.y_shape[0] && status == CONV2D_OK; n++)
         for (long long group = 0; group < L.groups && status == CONV2D_OK; group++) {
             {
@@ -1792,13 +1792,13 @@ static conv2d_status backward_lowered(const conv2d_params *params, const float *
     whole_batch = whole_batch && L.out_per_group <= L.window;
     per_image_dw = dw != NULL && !whole_batch;
     conv2d_choose_blocking(&blocking);
+    if ((dx != NULL || per_image_dw) && L.y_shape[0] > 0 && !is_pointwise(&L)
+        && (status = allocate_columns(&L, &col, err)) != CONV2D_OK)
+        return status;
     if (db != NULL)
         bias_gradient(&L, dy, db);
     if (dw != NULL && whole_batch)
         status = weight_gradient_whole_batch(&L, &blocking, x, dy, dw, 0, 0, err);
-    if (status == CONV2D_OK && (dx != NULL || per_image_dw) && L.y_shape[0] > 0
-        && !is_pointwise(&L) && (col = allocate_columns(&L, err)) == NULL)
-        return CONV2D_ERR_MEMORY;
     if (per_image_dw && L.y_shape[0] == 0)
         memset(dw, 0, sizeof(float) * (size_t)(L.w_shape[0] * L.window));
     for (long long n = 0; n < L.y_shape[0] && status == CONV2D_OK; n++)

@@ -370,3 +370,25 @@ Test(fast, invalid_arguments_are_refused)
         cr_assert(eq(flt, y[0], 12345.0f), "a failed call wrote the output");
     }
 }
+Test(fast, an_im2col_matrix_too_large_to_count_is_refused)
+{
+    const long long xs[4] = { 1, 1, 1, 1 }, ws[4] = { 1, 1, 1, 1 };
+    long long ys[4];
+    float x[1] = { 1 }, w[1] = { 1 }, b[1] = { 1 }, y[1] = { 7 }, dx[1] = { 7 };
+    float dw[1] = { 7 }, db[1] = { 7 };
+    conv2d_params p = conv2d_default_params();
+    conv2d_error err = { CONV2D_OK, "" };
+    p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 1LL << 30;
+    cr_assert(eq(int, conv2d_forward_shape(&p, xs, ws, ys, NULL), CONV2D_OK));
+    cr_assert(eq(int, conv2d_forward_im2col(&p, x, xs, w, ws, b, 1, y, &err),
+                 CONV2D_ERR_OVERFLOW));
+    cr_assert(strstr(err.message, "im2col matrix") != NULL, "%s", err.message);
+    cr_assert(eq(int, conv2d_forward_gemm(&p, x, xs, w, ws, b, 1, y, NULL),
+                 CONV2D_ERR_OVERFLOW));
+    cr_assert(eq(int, conv2d_backward_im2col(&p, x, xs, w, ws, y, ys, dx, dw, db, NULL),
+                 CONV2D_ERR_OVERFLOW));
+    cr_assert(eq(int, conv2d_backward_gemm(&p, x, xs, w, ws, y, ys, dx, dw, db, NULL),
+                 CONV2D_ERR_OVERFLOW));
+    cr_assert(y[0] == 7 && dx[0] == 7 && dw[0] == 7 && db[0] == 7,
+              "a refused call wrote an output");
+}
